@@ -1,0 +1,1 @@
+"""Administration: manager dashboard, roster/directory/knowledge-base admin, exports."""

@@ -1,0 +1,88 @@
+"""Settings, read from HOTLINE_* environment variables and `.env`.
+
+One `Settings` object per process (`get_settings()`); tests build their own and pass it to
+`create_app()`.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
+
+    # Where the shared statutes, FAQ, evaluation questions, test speech and models live.
+    data_dir: Path = PROJECT_ROOT.parent / "shared"
+    # Where the hotline writes its own state: the SQLite file, indexes, trained models.
+    var_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""  # empty: SQLite file var_dir/hotline.db
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # The URL citizens and Twilio reach the app at (used in TwiML and signature checks).
+    public_url: str = ""
+
+    # Staff sessions
+    session_cookie: str = "hotline_session"
+    session_hours: int = 12
+    cookie_secure: bool = False
+
+    # Chat channel limits
+    chat_max_chars: int = 2000
+    chat_max_frame_bytes: int = 65536
+    chat_history_on_resume: int = 200
+
+    # Knowledge base
+    kb_dir: Path | None = None  # default var_dir/kb
+    embedding_model: str = ""  # sentence-transformers name or path; empty: the built default
+    kb_corpus: str = "all"  # "all" or "core": which statute articles the index holds
+    kb_enabled: bool = True
+    suggestion_top: int = 8
+
+    # Speech recognition
+    asr_engine: str = "whisper"  # whisper | vosk
+    asr_workers: int = 1
+    whisper_model: Path | None = None  # default data_dir/models/whisper-base-ct2
+    vosk_model: Path | None = None
+
+    # Telephony (Twilio)
+    twilio_auth_token: str = ""
+    twilio_account_sid: str = ""
+    twilio_caller_id: str = ""
+    twilio_voice: str = "Polly.Zhiyu"
+    twilio_greeting_url: str = ""
+
+    # Routing
+    offer_timeout_s: int = 20
+    wrapup_s: int = 60
+    no_answer_penalty_s: int = 30
+    overflow_after_s: int = 60
+    chat_capacity: int = 3
+    timezone: str = "Asia/Shanghai"
+
+    demo_admin_password: str = Field(default="hotline-admin-12348")
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.var_dir / 'hotline.db'}"
+
+    @property
+    def kb_path(self) -> Path:
+        return self.kb_dir or (self.var_dir / "kb")
+
+    @property
+    def whisper_model_path(self) -> Path:
+        return self.whisper_model or (self.data_dir / "models" / "whisper-base-ct2")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

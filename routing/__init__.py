@@ -1,0 +1,1 @@
+"""Routing: duty roster, lawyer presence, skills, queues, offers and referral rules."""
