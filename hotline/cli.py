@@ -1,13 +1,19 @@
 """The `hotline` command line."""
 from __future__ import annotations
 
+import json
+import sys
+
 import typer
 
 from asr.cli import app as asr_app
-from hotline.config import get_settings
+from hotline.config import Settings, get_settings
 from knowledge_base.cli import app as kb_app
 
 app = typer.Typer(help="12348 公共法律服务热线 hotline.", no_args_is_help=True)
+db_app = typer.Typer(help="Database: migrations.", no_args_is_help=True)
+audit_app = typer.Typer(help="Audit log: verify the hash chain.", no_args_is_help=True)
+user_app = typer.Typer(help="Staff users.", no_args_is_help=True)
 
 
 @app.callback()
@@ -16,5 +22,111 @@ def main(ctx: typer.Context) -> None:
     ctx.obj = get_settings()
 
 
+def _engine(settings: Settings):  # noqa: ANN202
+    from hotline.database import get_engine
+
+    return get_engine(settings)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context, revision: str = "head") -> None:
+    """Apply database migrations (idempotent)."""
+    from hotline.database import upgrade
+
+    upgrade(ctx.obj, revision)
+    typer.echo(f"database at {revision}: {ctx.obj.sqlalchemy_url.split('@')[-1]}")
+
+
+@audit_app.command("verify")
+def audit_verify(ctx: typer.Context) -> None:
+    """Check the audit log's hash chain; exit 1 naming the first broken entry."""
+    from hotline.audit.service import verify
+    from hotline.database import session_scope
+
+    with session_scope(_engine(ctx.obj)) as session:
+        result = verify(session)
+    if result.ok:
+        typer.echo(f"audit log intact: {result.checked} entries")
+        return
+    typer.echo(f"audit log BROKEN at entry seq={result.broken_seq} id={result.broken_id}: {result.reason} "
+               f"({result.checked} entries before it are intact)", err=True)
+    raise typer.Exit(1)
+
+
+@user_app.command("add")
+def user_add(ctx: typer.Context, username: str, role: str = typer.Option(..., help="lawyer|manager|legal_aid|mediation|admin"),
+             password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=False),
+             name: str = typer.Option("", help="display name"), office: str = typer.Option("", help="office code"),
+             phone: str = typer.Option("", help="on-call phone")) -> None:
+    """Create a staff user."""
+    from sqlalchemy import select
+
+    from hotline.auth.service import AuthError, create_user
+    from hotline.database import session_scope
+    from hotline.directory.models import Office
+
+    try:
+        with session_scope(_engine(ctx.obj)) as session:
+            office_id = None
+            if office:
+                office_row = session.execute(select(Office).where(Office.code == office)).scalar_one_or_none()
+                if office_row is None:
+                    raise AuthError(f"unknown office code {office!r}")
+                office_id = office_row.id
+            user = create_user(session, username=username, password=password, role=role, display_name=name,
+                               office_id=office_id, phone=phone, actor="cli")
+            typer.echo(f"created {user.role} {user.username} (id {user.id})")
+    except AuthError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command("seed-demo")
+def seed_demo(ctx: typer.Context) -> None:
+    """Create the demo staff accounts if missing (and print their credentials)."""
+    from hotline.database import session_scope
+    from hotline.demo import seed_demo as seed
+
+    with session_scope(_engine(ctx.obj)) as session:
+        accounts = seed(session, ctx.obj)
+    for username, password, role in accounts:
+        typer.echo(f"  {role:10s} {username} / {password}")
+
+
+@app.command("serve")
+def serve(ctx: typer.Context, host: str = typer.Option(None), port: int = typer.Option(None),
+          migrate: bool = typer.Option(True, help="apply migrations first")) -> None:
+    """Run the hotline web service."""
+    import uvicorn
+
+    from hotline.database import upgrade
+
+    settings: Settings = ctx.obj
+    if migrate:
+        upgrade(settings)
+    host, port = host or settings.host, port or settings.port
+    base = settings.public_url or f"http://{host}:{port}"
+    typer.echo(f"市民咨询 citizen chat:     {base}/chat")
+    typer.echo(f"律师工作台 lawyer console: {base}/console")
+    typer.echo(f"管理看板 manager dashboard: {base}/dashboard")
+    typer.echo(f"工作人员登录 staff login:   {base}/login")
+    sys.stdout.flush()
+    uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port, ws_max_size=16 * 1024 * 1024,
+                log_level="info")
+
+
+@app.command("config")
+def show_config(ctx: typer.Context) -> None:
+    """Print the effective settings (secrets hidden)."""
+    data = ctx.obj.model_dump(mode="json")
+    for key in ("twilio_auth_token", "demo_admin_password"):
+        if data.get(key):
+            data[key] = "***"
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+app.add_typer(user_app, name="user")
 app.add_typer(kb_app, name="kb")
 app.add_typer(asr_app, name="asr")

@@ -1,0 +1,143 @@
+"""Answer-assist: suggestions for a running contact from the knowledge base, the record of
+what the lawyer did with them, and the backlog of questions the knowledge base missed."""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from hotline.assist.models import RATING_REASONS, BacklogItem, Suggestion
+from hotline.audit import service as audit
+from hotline.contacts import service as contacts
+from hotline.timeutil import utcnow
+
+log = logging.getLogger("hotline.assist")
+
+
+class KnowledgeBaseHolder:
+    """Loads the knowledge base off the request path; `kb` is None until it is ready."""
+
+    def __init__(self, path: Path, enabled: bool = True) -> None:
+        self.path = path
+        self.enabled = enabled
+        self.kb: Any = None
+        self.error: str | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.enabled and self._thread is None:
+            self._thread = threading.Thread(target=self._load, name="kb-load", daemon=True)
+            self._thread.start()
+
+    def _load(self) -> None:
+        try:
+            from knowledge_base.service import KnowledgeBase
+
+            self.kb = KnowledgeBase.load(self.path)
+            log.info("knowledge base loaded from %s", self.path)
+        except Exception as exc:  # the app runs without suggestions rather than not at all
+            self.error = f"{type(exc).__name__}: {exc}"
+            log.warning("knowledge base not available: %s", self.error)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.kb is not None
+
+    @property
+    def status(self) -> dict[str, Any]:
+        return {"ready": self.kb is not None, "error": self.error, "path": str(self.path)}
+
+
+def hit_title(hit: Any) -> str:
+    if getattr(hit, "kind", "") == "faq":
+        return getattr(hit, "question", "")[:200]
+    return f"{getattr(hit, 'title', '') or getattr(hit, 'law', '')} {getattr(hit, 'article_no', '')}".strip()[:200]
+
+
+def hit_dict(hit: Any) -> dict[str, Any]:
+    if hasattr(hit, "to_dict"):
+        return hit.to_dict()
+    if hasattr(hit, "model_dump"):
+        return hit.model_dump()
+    return dict(vars(hit))
+
+
+def suggest_for_contact(session: Session, kb: Any, contact_id: int, utterance_id: int | None,
+                        top: int = 8) -> dict[str, Any] | None:
+    """Search with the conversation so far; store what is shown; log it; return the event."""
+    from knowledge_base.query import build_query
+
+    texts = contacts.citizen_texts(session, contact_id)
+    query = build_query(texts)
+    if not query:
+        return None
+    result = kb.search(query, top=top)
+    batch = (session.execute(select(func.max(Suggestion.batch)).where(
+        Suggestion.contact_id == contact_id)).scalar() or 0) + 1
+    contact = contacts.get_contact(session, contact_id)
+    items = []
+    for rank, hit in enumerate(result.hits, start=1):
+        row = Suggestion(contact_id=contact_id, utterance_id=utterance_id, batch=batch, query=query, kind=hit.kind,
+                         ref_id=hit.id, title=hit_title(hit), rank=rank, score=float(hit.score),
+                         confident=bool(result.confident))
+        session.add(row)
+        session.flush()
+        items.append({"suggestion_id": row.id, "rank": rank, **hit_dict(hit)})
+    audit.record(session, action="suggestion.shown", actor="system", entity="contact", entity_id=contact_id,
+                 case_id=contact.case_id, contact_id=contact_id,
+                 data={"batch": batch, "query": query, "confident": bool(result.confident),
+                       "shown": [{"kind": i["kind"], "id": i["id"], "score": round(float(i["score"]), 4)}
+                                 for i in items]})
+    if not result.confident:
+        session.add(BacklogItem(contact_id=contact_id, question=query, reason="no_confident_match"))
+    return {"type": "suggestions", "contact_id": contact_id, "batch": batch, "query": query,
+            "confident": bool(result.confident), "items": items}
+
+
+def latest_suggestions(session: Session, contact_id: int) -> list[Suggestion]:
+    batch = session.execute(select(func.max(Suggestion.batch)).where(Suggestion.contact_id == contact_id)).scalar()
+    if batch is None:
+        return []
+    return list(session.execute(select(Suggestion).where(
+        Suggestion.contact_id == contact_id, Suggestion.batch == batch).order_by(Suggestion.rank)).scalars())
+
+
+class AssistError(ValueError):
+    pass
+
+
+def act_on_suggestion(session: Session, suggestion_id: int, action: str, *, user_id: int,
+                      rating: str | None = None, reason: str = "") -> Suggestion:
+    """Record what the lawyer did with a suggestion: click, copy or rate (helpful/unhelpful + reason)."""
+    row = session.get(Suggestion, suggestion_id)
+    if row is None:
+        raise LookupError(f"suggestion {suggestion_id} not found")
+    now = utcnow()
+    if action == "click":
+        row.clicked_at = row.clicked_at or now
+    elif action == "copy":
+        row.copied_at = now
+    elif action == "rate":
+        if rating not in ("helpful", "unhelpful"):
+            raise AssistError("rating must be helpful or unhelpful")
+        if rating == "unhelpful" and reason not in RATING_REASONS:
+            raise AssistError(f"不采纳须选择原因: {'、'.join(RATING_REASONS)}")
+        row.rating, row.rating_reason, row.rated_by = rating, reason if rating == "unhelpful" else "", user_id
+    else:
+        raise AssistError(f"unknown action {action!r}")
+    session.add(row)
+    contact = contacts.get_contact(session, row.contact_id)
+    audit.record(session, action=f"suggestion.{action}", actor=f"staff:{user_id}", entity="suggestion",
+                 entity_id=row.id, case_id=contact.case_id, contact_id=row.contact_id,
+                 data={"kind": row.kind, "ref_id": row.ref_id, "rating": rating, "reason": reason})
+    if action == "rate" and rating == "unhelpful":
+        batch_rows = session.execute(select(Suggestion).where(
+            Suggestion.contact_id == row.contact_id, Suggestion.batch == row.batch)).scalars().all()
+        if batch_rows and all(r.rating == "unhelpful" for r in batch_rows):
+            session.add(BacklogItem(contact_id=row.contact_id, question=row.query, reason="all_unhelpful"))
+    return row

@@ -1,0 +1,146 @@
+"""Append to and verify the hash-chained audit log.
+
+Each entry's hash covers its own fields and the previous entry's hash, so changing, inserting
+or deleting any entry breaks the chain from that point on. Entries hold redacted text only
+(see `hotline.privacy`); the raw record stays in the case tables, and an entry may carry a
+SHA-256 of the raw text it refers to so the record itself can be checked against the log.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from hotline.audit.models import AuditEntry, AuditHead
+from hotline.privacy import redact_value
+from hotline.timeutil import utcnow
+
+GENESIS = "0" * 64
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    body = {
+        "seq": entry.seq,
+        "occurred_at": entry.occurred_at.isoformat(),
+        "recorded_at": entry.recorded_at.isoformat(),
+        "actor": entry.actor,
+        "action": entry.action,
+        "entity": entry.entity,
+        "entity_id": entry.entity_id,
+        "case_id": entry.case_id,
+        "contact_id": entry.contact_id,
+        "before": entry.before,
+        "after": entry.after,
+        "data": entry.data,
+        "prev_hash": entry.prev_hash,
+    }
+    canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def record(
+    session: Session,
+    *,
+    action: str,
+    actor: str,
+    entity: str = "",
+    entity_id: Any = "",
+    case_id: int | None = None,
+    contact_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (committed with the change it records)."""
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+        session.flush()
+    now = utcnow()
+    entry = AuditEntry(
+        seq=head.seq + 1,
+        occurred_at=occurred_at or now,
+        recorded_at=now,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id) if entity_id is not None else "",
+        case_id=case_id,
+        contact_id=contact_id,
+        before=_jsonable(redact_value(before)),
+        after=_jsonable(redact_value(after)),
+        data=_jsonable(redact_value(data)),
+        prev_hash=head.hash,
+        hash="",
+    )
+    entry.hash = entry_hash(entry)
+    head.seq, head.hash = entry.seq, entry.hash
+    session.add(entry)
+    session.add(head)
+    session.flush()
+    return entry
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    broken_seq: int | None = None
+    broken_id: int | None = None
+    reason: str = ""
+
+
+def verify(session: Session, batch: int = 5000) -> VerifyResult:
+    """Walk the chain from the start; report the first entry that does not hold."""
+    prev_hash, expected_seq, checked, last_id = GENESIS, 1, 0, 0
+    while True:
+        rows = session.execute(
+            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+        ).scalars().all()
+        if not rows:
+            break
+        for entry in rows:
+            last_id = entry.id
+            if entry.seq != expected_seq:
+                return VerifyResult(False, checked, entry.seq, entry.id,
+                                    f"sequence gap: expected {expected_seq}, found {entry.seq}")
+            if entry.prev_hash != prev_hash:
+                return VerifyResult(False, checked, entry.seq, entry.id, "previous-hash link broken")
+            if entry_hash(entry) != entry.hash:
+                return VerifyResult(False, checked, entry.seq, entry.id, "content does not match its hash")
+            prev_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+        session.expunge_all()
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.seq != checked or head.hash != prev_hash):
+        return VerifyResult(False, checked, checked + 1, None,
+                            f"entries missing at the end: head says {head.seq}, chain has {checked}")
+    return VerifyResult(True, checked)
+
+
+def entries_for(session: Session, *, case_id: int | None = None, contact_id: int | None = None,
+                action_prefix: str | None = None, limit: int = 1000) -> list[AuditEntry]:
+    query = select(AuditEntry)
+    if case_id is not None:
+        query = query.where(AuditEntry.case_id == case_id)
+    if contact_id is not None:
+        query = query.where(AuditEntry.contact_id == contact_id)
+    if action_prefix:
+        query = query.where(AuditEntry.action.startswith(action_prefix))
+    return list(session.execute(query.order_by(AuditEntry.seq).limit(limit)).scalars())

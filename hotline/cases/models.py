@@ -1,0 +1,89 @@
+"""Cases (the matter a citizen brings) and their revision history."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from hotline.database import UTCDateTime
+from hotline.timeutil import utcnow
+
+
+class CaseStatus(StrEnum):
+    received = "received"  # 受理
+    routed = "routed"  # 分流
+    in_progress = "in_progress"  # 办理
+    closed = "closed"  # 办结
+    followed_up = "followed_up"  # 回访
+    referred = "referred"  # 转介
+
+
+STATUS_LABELS = {
+    CaseStatus.received: "受理",
+    CaseStatus.routed: "分流",
+    CaseStatus.in_progress: "办理",
+    CaseStatus.closed: "办结",
+    CaseStatus.followed_up: "回访",
+    CaseStatus.referred: "转介",
+}
+
+# Allowed lifecycle moves. A referral that comes back rejected returns the case to 办理.
+TRANSITIONS: dict[str, set[str]] = {
+    CaseStatus.received: {CaseStatus.routed, CaseStatus.in_progress, CaseStatus.referred, CaseStatus.closed},
+    CaseStatus.routed: {CaseStatus.in_progress, CaseStatus.referred, CaseStatus.closed},
+    CaseStatus.in_progress: {CaseStatus.referred, CaseStatus.closed},
+    CaseStatus.referred: {CaseStatus.in_progress, CaseStatus.closed},
+    CaseStatus.closed: {CaseStatus.followed_up, CaseStatus.in_progress},
+    CaseStatus.followed_up: set(),
+}
+
+OPEN_STATUSES = {CaseStatus.received, CaseStatus.routed, CaseStatus.in_progress, CaseStatus.referred}
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "case_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=32, unique=True, index=True)  # 12348-20261122-000123
+    citizen_id: int = Field(foreign_key="citizen.id", index=True)
+    category_code: str | None = Field(default=None, foreign_key="category.code", max_length=40)
+    summary: str = ""
+    facts: str = ""
+    status: str = Field(default=CaseStatus.received, max_length=16, index=True)
+    owner_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)  # 首问负责
+    disposition: str = Field(default="", max_length=60)
+    received_at: datetime = Field(sa_type=UTCDateTime, index=True)  # when the matter came in
+    deadline_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)  # 限时办结
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # when entered
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    version: int = 1
+
+
+class CaseRevision(SQLModel, table=True):
+    """Every earlier version of a case, kept when it is corrected."""
+
+    __tablename__ = "case_revision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case_record.id", index=True)
+    version: int
+    snapshot: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    changed_by: str = Field(max_length=80)
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    reason: str = ""
+
+
+class CaseUpdate(SQLModel):
+    """Fields a staff member may correct; `reason` is kept with the revision."""
+
+    category_code: str | None = None
+    summary: str | None = None
+    facts: str | None = None
+    disposition: str | None = None
+    received_at: datetime | None = None
+    deadline_at: datetime | None = None
+    reason: str = ""

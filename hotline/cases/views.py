@@ -1,0 +1,137 @@
+"""Case API: list, detail (transcript, revisions, log), corrections, status moves, hand-over."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from hotline.audit import service as audit
+from hotline.auth.models import Role, StaffUser
+from hotline.cases import service
+from hotline.cases.models import STATUS_LABELS, Case, CaseUpdate
+from hotline.contacts import service as contacts
+from hotline.deps import actor_of, get_session, require_roles
+from hotline.privacy import redact
+
+router = APIRouter(prefix="/api/cases", tags=["cases"])
+staff = require_roles(Role.lawyer, Role.manager)
+
+
+def can_see_raw(user: StaffUser, case: Case) -> bool:
+    return user.role in (Role.manager, Role.admin) or case.owner_id == user.id
+
+
+def case_out(case: Case, raw: bool = True) -> dict:
+    data = case.model_dump(mode="json")
+    data["status_label"] = STATUS_LABELS.get(case.status, case.status)
+    data["overdue"] = service.is_overdue(case)
+    if not raw:
+        data["summary"], data["facts"] = redact(case.summary), redact(case.facts)
+    return data
+
+
+def _load(session: Session, case_id: int) -> Case:
+    try:
+        return service.get_case(session, case_id)
+    except LookupError as exc:
+        raise HTTPException(status_code=404, detail=f"案件不存在 (case {case_id} not found)") from exc
+
+
+@router.get("")
+def list_cases(status: str | None = None, mine: bool = False, session: Session = Depends(get_session),
+               user: StaffUser = Depends(staff)) -> list[dict]:
+    owner = user.id if (mine or user.role == Role.lawyer) else None
+    return [case_out(c, can_see_raw(user, c)) for c in service.list_cases(session, owner_id=owner, status=status)]
+
+
+@router.get("/overdue")
+def overdue(session: Session = Depends(get_session), user: StaffUser = Depends(staff)) -> list[dict]:
+    owner = user.id if user.role == Role.lawyer else None
+    return [case_out(c, can_see_raw(user, c)) for c in service.overdue_cases(session, owner_id=owner)]
+
+
+@router.get("/{case_id}")
+def case_detail(case_id: int, session: Session = Depends(get_session), user: StaffUser = Depends(staff)) -> dict:
+    case = _load(session, case_id)
+    raw = can_see_raw(user, case)
+    transcript = [
+        {**contacts.utterance_event(u), "text": u.text if raw else redact(u.text)}
+        for u in contacts.case_transcript(session, case.id)
+    ]
+    revisions = [{"version": r.version, "changed_by": r.changed_by, "changed_at": r.changed_at.isoformat(),
+                  "reason": r.reason, "snapshot": r.snapshot if raw else None}
+                 for r in service.revisions(session, case.id)]
+    log = [{"seq": e.seq, "action": e.action, "actor": e.actor, "occurred_at": e.occurred_at.isoformat(),
+            "recorded_at": e.recorded_at.isoformat(), "before": e.before, "after": e.after, "data": e.data}
+           for e in audit.entries_for(session, case_id=case.id)]
+    return {"case": case_out(case, raw), "transcript": transcript, "revisions": revisions, "log": log}
+
+
+@router.patch("/{case_id}")
+def correct_case(case_id: int, changes: CaseUpdate, session: Session = Depends(get_session),
+                 user: StaffUser = Depends(staff)) -> dict:
+    case = _load(session, case_id)
+    if not can_see_raw(user, case):
+        raise HTTPException(status_code=403, detail="只有案件负责人或管理人员可以更正 (owner or manager only)")
+    try:
+        service.update(session, case, changes, actor=actor_of(user))
+    except service.CaseError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    return case_out(case)
+
+
+class StatusIn(BaseModel):
+    status: str
+    reason: str = ""
+
+
+@router.post("/{case_id}/status")
+def change_status(case_id: int, body: StatusIn, session: Session = Depends(get_session),
+                  user: StaffUser = Depends(staff)) -> dict:
+    case = _load(session, case_id)
+    if not can_see_raw(user, case):
+        raise HTTPException(status_code=403, detail="只有案件负责人或管理人员可以变更状态")
+    try:
+        service.move(session, case, body.status, actor=actor_of(user), reason=body.reason)
+    except service.CaseError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from exc
+    return case_out(case)
+
+
+class HandoverIn(BaseModel):
+    to_user_id: int
+    reason: str
+
+
+@router.post("/{case_id}/handover")
+def handover(case_id: int, body: HandoverIn, session: Session = Depends(get_session),
+             user: StaffUser = Depends(staff)) -> dict:
+    case = _load(session, case_id)
+    if not can_see_raw(user, case):
+        raise HTTPException(status_code=403, detail="只有案件负责人或管理人员可以移交")
+    target = session.get(StaffUser, body.to_user_id)
+    if target is None or not target.active:
+        raise HTTPException(status_code=404, detail="接收人不存在")
+    try:
+        service.hand_over(session, case, target.id, actor=actor_of(user), reason=body.reason)
+    except service.CaseError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    return case_out(case)
+
+
+audit_router = APIRouter(prefix="/api/audit", tags=["audit"])
+
+
+@audit_router.get("")
+def audit_entries(case_id: int | None = None, contact_id: int | None = None, action: str | None = None,
+                  limit: int = Query(500, le=5000), session: Session = Depends(get_session),
+                  user: StaffUser = Depends(require_roles(Role.manager))) -> list[dict]:
+    return [e.model_dump(mode="json") for e in
+            audit.entries_for(session, case_id=case_id, contact_id=contact_id, action_prefix=action, limit=limit)]
+
+
+@audit_router.get("/verify")
+def audit_verify(session: Session = Depends(get_session),
+                 user: StaffUser = Depends(require_roles(Role.manager))) -> dict:
+    result = audit.verify(session)
+    return result.__dict__

@@ -1,0 +1,208 @@
+"""Intake (统一受理): citizens, contacts, utterances, ratings. Every contact opens or joins a case.
+
+These functions work inside the caller's transaction; callers publish events after commit.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from hotline.audit import service as audit
+from hotline.cases import service as cases
+from hotline.cases.models import OPEN_STATUSES, Case
+from hotline.contacts.models import (Channel, Citizen, Contact, ContactStatus, Outcome, SatisfactionRating,
+                                     Speaker, Utterance)
+from hotline.timeutil import as_utc, utcnow
+
+
+class ContactError(ValueError):
+    pass
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def utterance_event(utt: Utterance) -> dict[str, Any]:
+    return {"type": "utterance", "contact_id": utt.contact_id, "id": utt.id, "speaker": utt.speaker,
+            "text": utt.text, "client_id": utt.client_id, "source": utt.source,
+            "at": utt.started_at.isoformat(), "stored_at": utt.created_at.isoformat()}
+
+
+def _open_case_for(session: Session, citizen: Citizen, contact: Contact, actor: str) -> Case:
+    """Join the citizen's open case if there is one, else open a new one."""
+    case = session.execute(
+        select(Case).where(Case.citizen_id == citizen.id, Case.status.in_(list(OPEN_STATUSES)))
+        .order_by(Case.id.desc()).limit(1)).scalar_one_or_none()
+    if case is None:
+        case = cases.open_case(session, citizen_id=citizen.id, actor=actor, received_at=contact.started_at,
+                               contact_id=contact.id)
+    contact.case_id = case.id
+    session.add(contact)
+    return case
+
+
+def start_chat(session: Session, *, chat_token: str | None = None) -> tuple[Contact, str]:
+    """A new chat session; returns the contact and its resume token (only the hash is stored)."""
+    citizen = None
+    if chat_token:
+        citizen = session.execute(select(Citizen).where(Citizen.chat_token == chat_token)).scalar_one_or_none()
+    if citizen is None:
+        citizen = Citizen(chat_token=secrets.token_urlsafe(16))
+        session.add(citizen)
+        session.flush()
+    resume = secrets.token_urlsafe(24)
+    contact = Contact(channel=Channel.chat, citizen_id=citizen.id, resume_token_hash=token_hash(resume))
+    session.add(contact)
+    session.flush()
+    actor = f"citizen:{citizen.id}"
+    case = _open_case_for(session, citizen, contact, actor)
+    audit.record(session, action="contact.opened", actor=actor, entity="contact", entity_id=contact.id,
+                 case_id=case.id, contact_id=contact.id, data={"channel": "chat"}, occurred_at=contact.started_at)
+    return contact, resume
+
+
+def resume_chat(session: Session, resume_token: str) -> Contact | None:
+    """The chat contact a resume token belongs to, if it is still running."""
+    contact = session.execute(
+        select(Contact).where(Contact.resume_token_hash == token_hash(resume_token))).scalar_one_or_none()
+    if contact is None or contact.status == ContactStatus.ended:
+        return None
+    return contact
+
+
+def start_call(session: Session, *, phone: str, call_sid: str, started_at: datetime | None = None) -> Contact:
+    """A new phone call (idempotent on the CallSid)."""
+    existing = session.execute(select(Contact).where(Contact.external_id == call_sid)).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    citizen = session.execute(select(Citizen).where(Citizen.phone == phone).order_by(Citizen.id)).scalars().first()
+    if citizen is None:
+        citizen = Citizen(phone=phone)
+        session.add(citizen)
+        session.flush()
+    contact = Contact(channel=Channel.call, citizen_id=citizen.id, external_id=call_sid,
+                      started_at=as_utc(started_at) or utcnow())
+    session.add(contact)
+    session.flush()
+    case = _open_case_for(session, citizen, contact, "twilio")
+    audit.record(session, action="contact.opened", actor="twilio", entity="contact", entity_id=contact.id,
+                 case_id=case.id, contact_id=contact.id, data={"channel": "call", "call_sid": call_sid,
+                                                               "from": phone},
+                 occurred_at=contact.started_at)
+    return contact
+
+
+def get_contact(session: Session, contact_id: int) -> Contact:
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise LookupError(f"contact {contact_id} not found")
+    return contact
+
+
+def contact_by_call_sid(session: Session, call_sid: str) -> Contact | None:
+    return session.execute(select(Contact).where(Contact.external_id == call_sid)).scalar_one_or_none()
+
+
+def add_utterance(session: Session, contact: Contact, *, speaker: str, text: str, client_id: str | None = None,
+                  source: str = "chat", author_id: int | None = None, started_at: datetime | None = None,
+                  ended_at: datetime | None = None, confidence: float | None = None) -> tuple[Utterance, bool]:
+    """Store one final utterance. Idempotent on (contact, client_id): returns (utterance, created)."""
+    if speaker not in Speaker.__members__:
+        raise ContactError(f"unknown speaker {speaker!r}")
+    if client_id:
+        existing = session.execute(select(Utterance).where(
+            Utterance.contact_id == contact.id, Utterance.client_id == client_id)).scalar_one_or_none()
+        if existing is not None:
+            return existing, False
+    now = utcnow()
+    utt = Utterance(contact_id=contact.id, speaker=speaker, text=text, client_id=client_id, source=source,
+                    author_id=author_id, started_at=as_utc(started_at) or now, ended_at=as_utc(ended_at),
+                    created_at=now, confidence=confidence)
+    session.add(utt)
+    session.flush()
+    actor = f"staff:{author_id}" if author_id else (f"citizen:{contact.citizen_id}" if speaker == "citizen" else "system")
+    audit.record(session, action="utterance.stored", actor=actor, entity="utterance", entity_id=utt.id,
+                 case_id=contact.case_id, contact_id=contact.id, occurred_at=utt.started_at,
+                 data={"speaker": speaker, "source": source, "text": text, "sha256": audit.text_digest(text)})
+    return utt, True
+
+
+def transcript(session: Session, contact_id: int, limit: int | None = None) -> list[Utterance]:
+    query = select(Utterance).where(Utterance.contact_id == contact_id).order_by(Utterance.id)
+    rows = list(session.execute(query).scalars())
+    return rows[-limit:] if limit else rows
+
+
+def case_transcript(session: Session, case_id: int) -> list[Utterance]:
+    query = (select(Utterance).join(Contact, Contact.id == Utterance.contact_id)
+             .where(Contact.case_id == case_id).order_by(Utterance.id))
+    return list(session.execute(query).scalars())
+
+
+def citizen_texts(session: Session, contact_id: int, limit: int = 8) -> list[str]:
+    """The most recent citizen utterances of a contact, oldest first (for conversation queries)."""
+    rows = session.execute(select(Utterance.text).where(
+        Utterance.contact_id == contact_id, Utterance.speaker == Speaker.citizen)
+        .order_by(Utterance.id.desc()).limit(limit)).scalars().all()
+    return list(reversed(rows))
+
+
+def mark_answered(session: Session, contact: Contact, lawyer_id: int, *, at: datetime | None = None) -> None:
+    """A lawyer has taken the contact: answer time, queue wait, and 首问负责 on the case."""
+    at = as_utc(at) or utcnow()
+    contact.lawyer_id = lawyer_id
+    contact.status = ContactStatus.active
+    if contact.answered_at is None:
+        contact.answered_at = at
+        contact.queue_wait_s = (at - (contact.queued_at or contact.started_at)).total_seconds()
+    session.add(contact)
+    if contact.case_id is not None:
+        case = cases.get_case(session, contact.case_id)
+        cases.claim_first_response(session, case, lawyer_id, actor=f"staff:{lawyer_id}")
+        if case.status in ("received", "routed"):
+            cases.move(session, case, "in_progress", actor=f"staff:{lawyer_id}", reason="lawyer answered")
+    audit.record(session, action="contact.answered", actor=f"staff:{lawyer_id}", entity="contact",
+                 entity_id=contact.id, case_id=contact.case_id, contact_id=contact.id, occurred_at=at,
+                 data={"queue_wait_s": contact.queue_wait_s})
+
+
+def end_contact(session: Session, contact: Contact, *, actor: str, outcome: str | None = None,
+                at: datetime | None = None, disposition: str = "") -> Contact:
+    """End a contact; the outcome is 'answered' if a lawyer took it, else 'abandoned' unless given."""
+    if contact.status == ContactStatus.ended:
+        return contact
+    at = as_utc(at) or utcnow()
+    contact.ended_at = at
+    contact.status = ContactStatus.ended
+    contact.outcome = outcome or (Outcome.answered if contact.answered_at else Outcome.abandoned)
+    if disposition:
+        contact.disposition = disposition
+    session.add(contact)
+    audit.record(session, action="contact.ended", actor=actor, entity="contact", entity_id=contact.id,
+                 case_id=contact.case_id, contact_id=contact.id, occurred_at=at,
+                 data={"outcome": contact.outcome, "disposition": contact.disposition})
+    return contact
+
+
+def rate(session: Session, contact: Contact, *, score: int, comment: str = "", actor: str) -> SatisfactionRating:
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise ContactError("评分须为 1 到 5 的整数 (score must be 1-5)")
+    if len(comment) > 500:
+        raise ContactError("评价内容不能超过 500 字")
+    rating = session.execute(select(SatisfactionRating).where(
+        SatisfactionRating.contact_id == contact.id)).scalar_one_or_none()
+    if rating is not None:
+        raise ContactError("本次服务已评价 (this contact is already rated)")
+    rating = SatisfactionRating(contact_id=contact.id, case_id=contact.case_id, score=score, comment=comment,
+                                channel=contact.channel)
+    session.add(rating)
+    session.flush()
+    audit.record(session, action="contact.rated", actor=actor, entity="contact", entity_id=contact.id,
+                 case_id=contact.case_id, contact_id=contact.id, data={"score": score, "comment": comment})
+    return rating

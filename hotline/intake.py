@@ -1,0 +1,41 @@
+"""What happens after a citizen's utterance is stored (chat message or final ASR result):
+suggestions are refreshed and pushed to the console, then the routing hooks run (categorise,
+queue). One path for chats and calls."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from hotline.assist import service as assist
+from hotline.database import session_scope
+from hotline.events import bus
+
+log = logging.getLogger("hotline.intake")
+
+# A hook gets (app_state, contact_id, utterance_id, suggestions_event or None).
+IntakeHook = Callable[[Any, int, int, dict[str, Any] | None], Awaitable[None]]
+
+
+async def citizen_utterance(state: Any, contact_id: int, utterance_id: int) -> dict[str, Any] | None:
+    event = None
+    kb = state.kb.kb
+    if kb is not None:
+        def work() -> dict[str, Any] | None:
+            with session_scope(state.engine) as session:
+                return assist.suggest_for_contact(session, kb, contact_id, utterance_id,
+                                                  top=state.settings.suggestion_top)
+        try:
+            event = await run_in_threadpool(work)
+        except Exception:
+            log.exception("suggestions failed for contact %s", contact_id)
+        if event is not None:
+            bus.publish(f"contact:{contact_id}", event)
+    for hook in state.intake_hooks:
+        try:
+            await hook(state, contact_id, utterance_id, event)
+        except Exception:
+            log.exception("intake hook %s failed for contact %s", getattr(hook, "__name__", hook), contact_id)
+    return event

@@ -1,0 +1,7 @@
+"""Imports every table module so SQLModel.metadata (and Alembic) sees all tables."""
+from hotline.assist import models as assist_models  # noqa: F401
+from hotline.audit import models as audit_models  # noqa: F401
+from hotline.auth import models as auth_models  # noqa: F401
+from hotline.cases import models as cases_models  # noqa: F401
+from hotline.contacts import models as contacts_models  # noqa: F401
+from hotline.directory import models as directory_models  # noqa: F401

@@ -1,0 +1,131 @@
+// Citizen chat: one WebSocket, resumable across reloads and server restarts.
+// Unacknowledged messages stay in localStorage and are resent (client_id makes that safe).
+(function () {
+  'use strict';
+  const KEY = 'hotline.chat';
+  const saved = JSON.parse(localStorage.getItem(KEY) || '{}');
+  const state = { resume: saved.resume || null, chatToken: saved.chatToken || null,
+                  outbox: saved.outbox || [], ws: null, retry: 0, ended: false };
+  const $ = (id) => document.getElementById(id);
+  const thread = $('thread');
+
+  function persist() {
+    localStorage.setItem(KEY, JSON.stringify({ resume: state.resume, chatToken: state.chatToken, outbox: state.outbox }));
+  }
+  function uid() {
+    return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2));
+  }
+  function setConn(text, ok) {
+    const el = $('conn-state'); el.textContent = text; el.className = 'conn ' + (ok ? 'ok' : 'down');
+  }
+  function bubble(key, speaker, text, status) {
+    let li = key ? thread.querySelector(`[data-key="${CSS.escape(key)}"]`) : null;
+    if (!li) {
+      li = document.createElement('li');
+      if (key) li.dataset.key = key;
+      li.className = 'msg ' + speaker;
+      const who = document.createElement('span'); who.className = 'who';
+      who.textContent = speaker === 'citizen' ? '我' : (speaker === 'lawyer' ? '值班律师' : '系统');
+      const body = document.createElement('div'); body.className = 'body'; body.textContent = text;
+      const st = document.createElement('span'); st.className = 'status';
+      li.append(who, body, st);
+      thread.append(li);
+      li.scrollIntoView({ block: 'end' });
+    }
+    if (status !== undefined) li.querySelector('.status').textContent = status;
+    return li;
+  }
+  function showError(text) { $('chat-error').textContent = text || ''; }
+
+  function send(frame) {
+    if (state.ws && state.ws.readyState === WebSocket.OPEN) { state.ws.send(JSON.stringify(frame)); return true; }
+    return false;
+  }
+  function flushOutbox() {
+    for (const m of state.outbox) send({ type: 'message', client_id: m.client_id, text: m.text });
+  }
+
+  function onFrame(frame) {
+    switch (frame.type) {
+      case 'session':
+        state.resume = frame.resume_token; state.chatToken = frame.chat_token; persist();
+        $('case-ref').textContent = '案件编号：' + frame.case_reference;
+        for (const u of frame.history) {
+          bubble(u.client_id || ('u' + u.id), u.speaker, u.text, u.speaker === 'citizen' ? '已送达' : '');
+        }
+        for (const m of state.outbox) bubble(m.client_id, 'citizen', m.text, '发送中…');
+        flushOutbox();
+        if (frame.status === 'ended') endUi();
+        break;
+      case 'ack':
+        state.outbox = state.outbox.filter((m) => m.client_id !== frame.client_id); persist();
+        bubble(frame.client_id, 'citizen', '', '已送达');
+        break;
+      case 'utterance':
+        bubble('u' + frame.id, frame.speaker, frame.text, '');
+        break;
+      case 'status':
+        if (frame.status === 'ended') endUi();
+        break;
+      case 'ended': endUi(); break;
+      case 'rated':
+        $('rating').classList.add('hidden');
+        bubble(null, 'system', '感谢您的评价！', '');
+        break;
+      case 'error':
+        if (frame.client_id) {
+          state.outbox = state.outbox.filter((m) => m.client_id !== frame.client_id); persist();
+          bubble(frame.client_id, 'citizen', '', '未发送：' + frame.message);
+        }
+        showError(frame.message);
+        break;
+    }
+  }
+
+  function endUi() {
+    if (state.ended) return;
+    state.ended = true;
+    $('composer').classList.add('hidden'); $('end-chat').classList.add('hidden');
+    $('rating').classList.remove('hidden');
+    bubble(null, 'system', '本次咨询已结束。', '');
+  }
+
+  function connect() {
+    const proto = location.protocol === 'https:' ? 'wss' : 'ws';
+    const ws = new WebSocket(`${proto}://${location.host}/ws/chat`);
+    state.ws = ws;
+    ws.onopen = () => {
+      state.retry = 0; setConn('已连接', true);
+      ws.send(JSON.stringify({ type: 'hello', resume_token: state.resume, chat_token: state.chatToken }));
+    };
+    ws.onmessage = (ev) => onFrame(JSON.parse(ev.data));
+    ws.onclose = () => {
+      setConn('连接已断开，正在重连…', false);
+      state.retry = Math.min(state.retry + 1, 6);
+      setTimeout(connect, 300 * 2 ** state.retry);
+    };
+  }
+
+  $('composer').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const text = $('message').value.trim();
+    if (!text) return;
+    showError('');
+    const m = { client_id: uid(), text };
+    state.outbox.push(m); persist();
+    bubble(m.client_id, 'citizen', text, '发送中…');
+    send({ type: 'message', client_id: m.client_id, text });
+    $('message').value = '';
+  });
+  $('message').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('composer').requestSubmit(); }
+  });
+  $('end-chat').addEventListener('click', () => send({ type: 'end' }));
+  $('rating').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const picked = document.querySelector('input[name=score]:checked');
+    if (!picked) { showError('请选择评分'); return; }
+    send({ type: 'rate', score: Number(picked.value), comment: $('rating-comment').value });
+  });
+  connect();
+})();
