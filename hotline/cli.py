@@ -30,10 +30,13 @@ def _engine(settings: Settings):  # noqa: ANN202
 
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context, revision: str = "head") -> None:
-    """Apply database migrations (idempotent)."""
-    from hotline.database import upgrade
+    """Apply database migrations and seed the default directory (both idempotent)."""
+    from hotline.database import session_scope, upgrade
+    from hotline.directory.service import seed_defaults
 
     upgrade(ctx.obj, revision)
+    with session_scope(_engine(ctx.obj)) as session:
+        seed_defaults(session)
     typer.echo(f"database at {revision}: {ctx.obj.sqlalchemy_url.split('@')[-1]}")
 
 

@@ -1,0 +1,69 @@
+"""The audit log is hash-chained: tampering with, inserting or deleting an entry is found."""
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from hotline.audit import service as audit
+from hotline.database import session_scope
+from tests.conftest import run_cli
+
+
+def _fill(engine, n: int = 5) -> None:  # noqa: ANN001
+    with session_scope(engine) as session:
+        for i in range(n):
+            audit.record(session, action="test.event", actor="system", entity="test", entity_id=i,
+                         data={"text": f"条目{i}", "phone": "13812345678"})
+
+
+def test_verify_passes_on_an_intact_log(settings, engine):  # noqa: ANN001
+    _fill(engine)
+    result = run_cli(settings, "audit", "verify")
+    assert result.returncode == 0, result.stderr
+    assert "5 entries" in result.stdout
+
+
+def test_tampered_row_is_named(settings, engine):  # noqa: ANN001
+    _fill(engine)
+    with engine.begin() as conn:
+        row = conn.execute(text("SELECT id, seq FROM audit_entry WHERE seq = 3")).one()
+        conn.execute(text("UPDATE audit_entry SET actor = 'staff:999' WHERE id = :id"), {"id": row.id})
+    result = run_cli(settings, "audit", "verify")
+    assert result.returncode != 0
+    assert f"seq=3 id={row.id}" in result.stderr
+    assert "content does not match" in result.stderr
+
+
+def test_deleted_row_is_found(settings, engine):  # noqa: ANN001
+    _fill(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_entry WHERE seq = 2"))
+    result = run_cli(settings, "audit", "verify")
+    assert result.returncode != 0
+    assert "sequence gap: expected 2, found 3" in result.stderr
+
+
+def test_truncated_tail_is_found(settings, engine):  # noqa: ANN001
+    _fill(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_entry WHERE seq = 5"))
+    result = run_cli(settings, "audit", "verify")
+    assert result.returncode != 0
+    assert "missing at the end" in result.stderr
+
+
+def test_entries_hold_redacted_text_only(engine):  # noqa: ANN001
+    _fill(engine, 1)
+    with session_scope(engine) as session:
+        entry = audit.entries_for(session, action_prefix="test.")[0]
+        assert entry.data["phone"] == "【手机号】"
+
+
+def test_api_cannot_delete_or_rewrite_entries(live_server, staff_users):  # noqa: ANN001
+    manager = live_server.login(*staff_users["manager"])
+    entries = manager.get("/api/audit").json()
+    assert entries, "login and seeding are logged"
+    first = entries[0]["id"]
+    for method in ("DELETE", "PUT", "PATCH", "POST"):
+        r = manager.request(method, f"/api/audit/{first}")
+        assert r.status_code in (404, 405), (method, r.status_code)
+    assert manager.get("/api/audit/verify").json()["ok"] is True

@@ -1,0 +1,99 @@
+"""Case lifecycle over HTTP: 首问负责, hand-over, corrections with kept versions, back-filled
+event dates, 限时办结 deadlines and the overdue list, role checks."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlmodel import Session
+
+from hotline.auth.service import create_user, get_user_by_username
+from hotline.contacts.models import Contact
+from hotline.contacts.service import mark_answered
+from hotline.database import get_engine, session_scope
+from tests.core.chat_client import ChatClient
+
+
+def _answer(settings, contact_id: int, username: str) -> int:  # noqa: ANN001
+    with session_scope(get_engine(settings)) as session:
+        user = get_user_by_username(session, username)
+        mark_answered(session, session.get(Contact, contact_id), user.id)
+        return user.id
+
+
+def test_case_lifecycle_over_http(live_server, settings, staff_users):  # noqa: ANN001
+    with session_scope(get_engine(settings)) as session:
+        create_user(session, username="lawyer2", password="second-lawyer", role="lawyer", display_name="李律师")
+    chat = ChatClient(live_server.ws_url)
+    chat.say("我在公司干了五年被辞退了，没有经济补偿金")
+    lawyer1_id = _answer(settings, chat.session["contact_id"], staff_users["lawyer"][0])
+
+    lawyer1 = live_server.login(*staff_users["lawyer"])
+    lawyer2 = live_server.login("lawyer2", "second-lawyer")
+    manager = live_server.login(*staff_users["manager"])
+
+    [case] = lawyer1.get("/api/cases").json()
+    assert case["owner_id"] == lawyer1_id and case["status"] == "in_progress"
+    case_id = case["id"]
+    assert lawyer2.get("/api/cases").json() == []  # a lawyer sees their own cases
+
+    # 首问负责: a second lawyer answering a later contact does not take the case over
+    chat2 = ChatClient(live_server.ws_url, chat_token=chat.session["chat_token"])
+    assert chat2.session["case_reference"] == case["reference"]  # the citizen's open case is joined
+    _answer(settings, chat2.session["contact_id"], "lawyer2")
+    assert lawyer1.get(f"/api/cases/{case_id}").json()["case"]["owner_id"] == lawyer1_id
+
+    # only the owner (or a manager) changes it
+    assert lawyer2.post(f"/api/cases/{case_id}/status", json={"status": "closed"}).status_code == 403
+
+    # correction: category and a back-filled event date; the earlier version is kept
+    received = datetime(2026, 11, 1, 9, 30, tzinfo=timezone.utc)
+    r = lawyer1.patch(f"/api/cases/{case_id}", json={"category_code": "labour", "summary": "违法解除劳动合同",
+                                                      "received_at": received.isoformat(), "reason": "补录来电时间"})
+    assert r.status_code == 200, r.text
+    corrected = r.json()
+    assert corrected["version"] > case["version"]
+    assert datetime.fromisoformat(corrected["received_at"]) == received
+    assert datetime.fromisoformat(corrected["created_at"]) > received  # entry date is not the event date
+    assert datetime.fromisoformat(corrected["deadline_at"]) == received + timedelta(hours=72)
+    detail = lawyer1.get(f"/api/cases/{case_id}").json()
+    assert any(rev["snapshot"]["summary"] == "" for rev in detail["revisions"])
+    edit = [e for e in detail["log"] if e["action"] == "case.edited"][-1]
+    assert edit["after"]["summary"] == "违法解除劳动合同" and edit["data"]["reason"] == "补录来电时间"
+    assert lawyer1.patch(f"/api/cases/{case_id}", json={"category_code": "nope"}).status_code == 422
+
+    # 限时办结: the back-filled case is past its deadline
+    overdue = manager.get("/api/cases/overdue").json()
+    assert [c["id"] for c in overdue] == [case_id] and overdue[0]["overdue"] is True
+
+    # lifecycle rules
+    assert lawyer1.post(f"/api/cases/{case_id}/status", json={"status": "followed_up"}).status_code == 409
+    assert lawyer1.post(f"/api/cases/{case_id}/status", json={"status": "closed"}).json()["status"] == "closed"
+    assert manager.get("/api/cases/overdue").json() == []
+    assert lawyer1.post(f"/api/cases/{case_id}/status", json={"status": "followed_up"}).status_code == 200
+
+    # explicit hand-over needs a reason
+    with Session(get_engine(settings)) as session:
+        lawyer2_id = get_user_by_username(session, "lawyer2").id
+    assert lawyer1.post(f"/api/cases/{case_id}/handover", json={"to_user_id": lawyer2_id, "reason": " "}).status_code == 422
+    assert lawyer1.post(f"/api/cases/{case_id}/handover",
+                        json={"to_user_id": lawyer2_id, "reason": "休假交接"}).json()["owner_id"] == lawyer2_id
+    assert lawyer1.get(f"/api/cases/{case_id}").json()["case"]["summary"] == "违法解除劳动合同"
+
+    assert manager.get("/api/cases/999999").status_code == 404
+
+
+def test_non_owner_sees_redacted_text(live_server, settings, staff_users):  # noqa: ANN001
+    with session_scope(get_engine(settings)) as session:
+        create_user(session, username="lawyer3", password="third-lawyer", role="lawyer")
+    chat = ChatClient(live_server.ws_url)
+    chat.say("我的电话是13912345678，身份证号110101199003071234")
+    _answer(settings, chat.session["contact_id"], staff_users["lawyer"][0])
+    owner = live_server.login(*staff_users["lawyer"])
+    other = live_server.login("lawyer3", "third-lawyer")
+    case_id = owner.get("/api/cases").json()[0]["id"]
+    assert "13912345678" in owner.get(f"/api/cases/{case_id}").json()["transcript"][0]["text"]
+    text = other.get(f"/api/cases/{case_id}").json()["transcript"][0]["text"]
+    assert "13912345678" not in text and "110101199003071234" not in text
+    assert "【手机号】" in text and "【身份证号】" in text
+    log_texts = str(owner.get(f"/api/cases/{case_id}").json()["log"])
+    assert "13912345678" not in log_texts  # the log holds redacted text only
