@@ -5,3 +5,4 @@ from hotline.auth import models as auth_models  # noqa: F401
 from hotline.cases import models as cases_models  # noqa: F401
 from hotline.contacts import models as contacts_models  # noqa: F401
 from hotline.directory import models as directory_models  # noqa: F401
+from hotline.revisions import models as revisions_models  # noqa: F401

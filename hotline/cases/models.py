@@ -3,9 +3,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
-
-from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from hotline.database import UTCDateTime
@@ -61,20 +58,6 @@ class Case(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # when entered
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     version: int = 1
-
-
-class CaseRevision(SQLModel, table=True):
-    """Every earlier version of a case, kept when it is corrected."""
-
-    __tablename__ = "case_revision"
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="case_record.id", index=True)
-    version: int
-    snapshot: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    changed_by: str = Field(max_length=80)
-    changed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    reason: str = ""
 
 
 class CaseUpdate(SQLModel):

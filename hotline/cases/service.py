@@ -10,8 +10,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from hotline.audit import service as audit
-from hotline.cases.models import OPEN_STATUSES, STATUS_LABELS, TRANSITIONS, Case, CaseRevision, CaseStatus, CaseUpdate
+from hotline.cases.models import OPEN_STATUSES, STATUS_LABELS, TRANSITIONS, Case, CaseStatus, CaseUpdate
 from hotline.directory.service import get_category
+from hotline.revisions import service as revisions_service
+from hotline.revisions.models import Revision
 from hotline.timeutil import as_utc, utcnow
 
 
@@ -56,12 +58,7 @@ def get_case(session: Session, case_id: int) -> Case:
 
 def _revise(session: Session, case: Case, actor: str, reason: str) -> dict[str, Any]:
     """Keep the current version before it is changed; returns the 'before' snapshot."""
-    before = snapshot(case)
-    session.add(CaseRevision(case_id=case.id, version=case.version, snapshot=before, changed_by=actor,
-                             reason=reason))
-    case.version += 1
-    case.updated_at = utcnow()
-    return before
+    return revisions_service.keep(session, "case", case, actor=actor, reason=reason)
 
 
 def move(session: Session, case: Case, to_status: str, *, actor: str, reason: str = "",
@@ -132,9 +129,8 @@ def update(session: Session, case: Case, changes: CaseUpdate, *, actor: str) -> 
     return case
 
 
-def revisions(session: Session, case_id: int) -> list[CaseRevision]:
-    return list(session.execute(
-        select(CaseRevision).where(CaseRevision.case_id == case_id).order_by(CaseRevision.version)).scalars())
+def revisions(session: Session, case_id: int) -> list[Revision]:
+    return revisions_service.history(session, "case", case_id)
 
 
 def is_overdue(case: Case, now: datetime | None = None) -> bool:

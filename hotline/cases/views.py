@@ -10,6 +10,7 @@ from hotline.auth.models import Role, StaffUser
 from hotline.cases import service
 from hotline.cases.models import STATUS_LABELS, Case, CaseUpdate
 from hotline.contacts import service as contacts
+from hotline.contacts.models import Citizen, CitizenUpdate
 from hotline.deps import actor_of, get_session, require_roles
 from hotline.privacy import redact
 
@@ -78,6 +79,31 @@ def correct_case(case_id: int, changes: CaseUpdate, session: Session = Depends(g
     except service.CaseError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     return case_out(case)
+
+
+def citizen_out(citizen: Citizen, raw: bool) -> dict:
+    data = citizen.model_dump(mode="json", exclude={"chat_token"})
+    if not raw:
+        data = {k: redact(v) if isinstance(v, str) and k != "area" else v for k, v in data.items()}
+        data["id_number"] = "【身份证号】" if citizen.id_number else ""
+    return data
+
+
+@router.get("/{case_id}/citizen")
+def get_citizen(case_id: int, session: Session = Depends(get_session), user: StaffUser = Depends(staff)) -> dict:
+    case = _load(session, case_id)
+    return citizen_out(session.get(Citizen, case.citizen_id), can_see_raw(user, case))
+
+
+@router.patch("/{case_id}/citizen")
+def update_citizen(case_id: int, changes: CitizenUpdate, session: Session = Depends(get_session),
+                   user: StaffUser = Depends(staff)) -> dict:
+    case = _load(session, case_id)
+    if not can_see_raw(user, case):
+        raise HTTPException(status_code=403, detail="只有案件负责人或管理人员可以修改当事人信息")
+    citizen = session.get(Citizen, case.citizen_id)
+    contacts.update_citizen(session, citizen, changes, actor=actor_of(user), case_id=case.id)
+    return citizen_out(citizen, True)
 
 
 class StatusIn(BaseModel):

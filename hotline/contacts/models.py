@@ -50,6 +50,18 @@ class Citizen(SQLModel, table=True):
     address: str = Field(default="", max_length=200)
     area: str = Field(default="", max_length=100)  # e.g. 广东省深圳市宝安区
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    version: int = 1
+
+
+class CitizenUpdate(SQLModel):
+    """Fields staff may fill in or correct; `reason` is kept with the revision."""
+
+    name: str | None = Field(default=None, max_length=64)
+    phone: str | None = Field(default=None, max_length=32)
+    id_number: str | None = Field(default=None, max_length=32)
+    address: str | None = Field(default=None, max_length=200)
+    area: str | None = Field(default=None, max_length=100)
+    reason: str = ""
 
 
 class Contact(SQLModel, table=True):
@@ -92,6 +104,7 @@ class Utterance(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # when stored
     confidence: float | None = None
+    version: int = 1  # > 1 once corrected (e.g. a misrecognised word); earlier text kept as a revision
 
 
 class SatisfactionRating(SQLModel, table=True):

@@ -15,8 +15,9 @@ from sqlmodel import Session
 from hotline.audit import service as audit
 from hotline.cases import service as cases
 from hotline.cases.models import OPEN_STATUSES, Case
-from hotline.contacts.models import (Channel, Citizen, Contact, ContactStatus, Outcome, SatisfactionRating,
+from hotline.contacts.models import (Channel, Citizen, CitizenUpdate, Contact, ContactStatus, Outcome, SatisfactionRating,
                                      Speaker, Utterance)
+from hotline.revisions import service as revisions
 from hotline.timeutil import as_utc, utcnow
 
 
@@ -206,3 +207,40 @@ def rate(session: Session, contact: Contact, *, score: int, comment: str = "", a
     audit.record(session, action="contact.rated", actor=actor, entity="contact", entity_id=contact.id,
                  case_id=contact.case_id, contact_id=contact.id, data={"score": score, "comment": comment})
     return rating
+
+
+def correct_utterance(session: Session, utt: Utterance, text: str, *, actor: str, reason: str) -> Utterance:
+    """Correct a stored utterance (e.g. an ASR error); the earlier text is kept as a revision."""
+    text = text.strip()
+    if not text:
+        raise ContactError("更正后的内容不能为空")
+    if not reason.strip():
+        raise ContactError("更正须填写原因 (a correction needs a reason)")
+    if text == utt.text:
+        return utt
+    before = revisions.keep(session, "utterance", utt, actor=actor, reason=reason)
+    utt.text = text
+    session.add(utt)
+    contact = get_contact(session, utt.contact_id)
+    audit.record(session, action="utterance.corrected", actor=actor, entity="utterance", entity_id=utt.id,
+                 case_id=contact.case_id, contact_id=contact.id, before={"text": before["text"]},
+                 after={"text": text}, data={"reason": reason, "version": utt.version,
+                                             "sha256": audit.text_digest(text)})
+    return utt
+
+
+def update_citizen(session: Session, citizen: Citizen, changes: CitizenUpdate, *, actor: str,
+                   case_id: int | None = None) -> Citizen:
+    """Fill in or correct a citizen's details; earlier versions are kept, the log holds redacted values."""
+    fields = {k: v.strip() for k, v in changes.model_dump(exclude_unset=True, exclude={"reason"}).items()
+              if v is not None and getattr(citizen, k) != v.strip()}
+    if not fields:
+        return citizen
+    before = revisions.keep(session, "citizen", citizen, actor=actor, reason=changes.reason or "update")
+    for key, value in fields.items():
+        setattr(citizen, key, value)
+    session.add(citizen)
+    audit.record(session, action="citizen.updated", actor=actor, entity="citizen", entity_id=citizen.id,
+                 case_id=case_id, before={k: before[k] for k in fields}, after=fields,
+                 data={"reason": changes.reason, "version": citizen.version})
+    return citizen

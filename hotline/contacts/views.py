@@ -57,6 +57,29 @@ def reply(contact_id: int, body: ReplyIn, request: Request, session: Session = D
     return event
 
 
+class CorrectionIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+    reason: str = Field(min_length=1, max_length=200)
+
+
+@router.patch("/{contact_id}/utterances/{utterance_id}")
+def correct_utterance(contact_id: int, utterance_id: int, body: CorrectionIn, session: Session = Depends(get_session),
+                      user: StaffUser = Depends(staff)) -> dict:
+    from hotline.contacts.models import Utterance
+
+    contact = _load(session, contact_id)
+    utt = session.get(Utterance, utterance_id)
+    if utt is None or utt.contact_id != contact.id:
+        raise HTTPException(status_code=404, detail="该条记录不存在")
+    if not _may_act(user, contact):
+        raise HTTPException(status_code=403, detail="您不是该咨询的接待律师")
+    try:
+        service.correct_utterance(session, utt, body.text, actor=actor_of(user), reason=body.reason)
+    except service.ContactError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    return {**service.utterance_event(utt), "version": utt.version}
+
+
 class EndIn(BaseModel):
     disposition: str = ""
 

@@ -97,3 +97,36 @@ def test_non_owner_sees_redacted_text(live_server, settings, staff_users):  # no
     assert "【手机号】" in text and "【身份证号】" in text
     log_texts = str(owner.get(f"/api/cases/{case_id}").json()["log"])
     assert "13912345678" not in log_texts  # the log holds redacted text only
+
+
+def test_corrections_keep_every_earlier_version(live_server, settings, staff_users):  # noqa: ANN001
+    chat = ChatClient(live_server.ws_url)
+    ack = chat.say("我的公资被拖欠了")  # an ASR-style error to correct
+    contact_id = chat.session["contact_id"]
+    _answer(settings, contact_id, staff_users["lawyer"][0])
+    lawyer = live_server.login(*staff_users["lawyer"])
+    case_id = lawyer.get("/api/cases").json()[0]["id"]
+
+    r = lawyer.patch(f"/api/contacts/{contact_id}/utterances/{ack['id']}", json={"text": "我的工资被拖欠了", "reason": ""})
+    assert r.status_code == 422  # a correction needs a reason
+    r = lawyer.patch(f"/api/contacts/{contact_id}/utterances/{ack['id']}",
+                     json={"text": "我的工资被拖欠了", "reason": "转写错误"})
+    assert r.status_code == 200 and r.json()["version"] == 2
+    assert lawyer.get(f"/api/contacts/{contact_id}").json()["transcript"][0]["text"] == "我的工资被拖欠了"
+
+    r = lawyer.patch(f"/api/cases/{case_id}/citizen", json={"name": "王五", "area": "广东省深圳市宝安区新安街道",
+                                                            "phone": "13700001111", "reason": "来电登记"})
+    assert r.status_code == 200 and r.json()["area"] == "广东省深圳市宝安区新安街道"
+    lawyer.patch(f"/api/cases/{case_id}/citizen", json={"phone": "13700002222", "reason": "当事人更正号码"})
+
+    from hotline.revisions.service import history
+
+    with Session(get_engine(settings)) as session:
+        utt_history = history(session, "utterance", ack["id"])
+        citizen_id = session.get(Contact, contact_id).citizen_id
+        citizen_history = history(session, "citizen", citizen_id)
+    assert [h.snapshot["text"] for h in utt_history] == ["我的公资被拖欠了"]
+    assert [h.snapshot["phone"] for h in citizen_history] == [None, "13700001111"]
+    log = lawyer.get(f"/api/cases/{case_id}").json()["log"]
+    updated = [e for e in log if e["action"] == "citizen.updated"]
+    assert updated[-1]["after"]["phone"] == "【手机号】"  # the log never holds the raw number

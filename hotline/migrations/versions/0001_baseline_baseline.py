@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 15:48:07.519783
+Create Date: 2026-11-22 15:56:58.728752
 """
 from alembic import op
 import sqlalchemy as sa
@@ -70,6 +70,7 @@ def upgrade() -> None:
     sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('area', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('created_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('citizen', schema=None) as batch_op:
@@ -92,6 +93,20 @@ def upgrade() -> None:
     with op.batch_alter_table('office', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_office_code'), ['code'], unique=True)
         batch_op.create_index(batch_op.f('ix_office_kind'), ['kind'], unique=False)
+
+    op.create_table('revision',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entity', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('entity_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('snapshot', sa.JSON(), nullable=False),
+    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('changed_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('revision', schema=None) as batch_op:
+        batch_op.create_index('ix_revision_entity', ['entity', 'entity_id'], unique=False)
 
     op.create_table('staff_user',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -166,20 +181,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_staff_session_token_hash'), ['token_hash'], unique=True)
         batch_op.create_index(batch_op.f('ix_staff_session_user_id'), ['user_id'], unique=False)
 
-    op.create_table('case_revision',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('snapshot', sa.JSON(), nullable=False),
-    sa.Column('changed_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
-    sa.Column('changed_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.ForeignKeyConstraint(['case_id'], ['case_record.id'], ),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('case_revision', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_case_revision_case_id'), ['case_id'], unique=False)
-
     op.create_table('contact',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
@@ -253,6 +254,7 @@ def upgrade() -> None:
     sa.Column('ended_at', hotline.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('confidence', sa.Float(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['staff_user.id'], ),
     sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -315,10 +317,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contact_case_id'))
 
     op.drop_table('contact')
-    with op.batch_alter_table('case_revision', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_case_revision_case_id'))
-
-    op.drop_table('case_revision')
     with op.batch_alter_table('staff_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_staff_session_user_id'))
         batch_op.drop_index(batch_op.f('ix_staff_session_token_hash'))
@@ -339,6 +337,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_staff_user_role'))
 
     op.drop_table('staff_user')
+    with op.batch_alter_table('revision', schema=None) as batch_op:
+        batch_op.drop_index('ix_revision_entity')
+
+    op.drop_table('revision')
     with op.batch_alter_table('office', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_office_kind'))
         batch_op.drop_index(batch_op.f('ix_office_code'))
