@@ -1,0 +1,101 @@
+"""Statute articles and FAQ pairs as they come from the data directory."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Article:
+    id: str
+    law: str
+    title: str
+    level: str
+    version: str | None
+    article_no: str
+    chapter: str
+    text: str
+    core: bool = False
+
+    @property
+    def source(self) -> str:
+        """The law file part of the id, e.g. '社会法/劳动合同法(2012-12-28)'."""
+        return self.id.split("#", 1)[0]
+
+    def index_text(self) -> str:
+        """What the indexes see: law, chapter and the article text."""
+        chapter = self.chapter.split(" > ")[-1] if self.chapter else ""
+        return f"{self.law} {self.article_no} {chapter} {self.text}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Faq:
+    id: str
+    question: str
+    answer: str
+    statutes: list[str] = field(default_factory=list)
+    keywords: str = ""
+
+    def index_text(self) -> str:
+        return f"{self.question} {self.keywords}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def statutes_path(data_dir: Path) -> Path:
+    return Path(data_dir) / "data" / "statutes" / "articles.jsonl"
+
+
+def faq_path(data_dir: Path) -> Path:
+    return Path(data_dir) / "data" / "faq" / "faq.jsonl"
+
+
+def consultations_path(data_dir: Path) -> Path:
+    return Path(data_dir) / "data" / "eval" / "consultations.jsonl"
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{number}: not JSON ({exc})") from exc
+    return rows
+
+
+def load_articles(path: Path, corpus: str = "all") -> list[Article]:
+    fields = Article.__dataclass_fields__
+    articles = [Article(**{k: v for k, v in row.items() if k in fields}) for row in read_jsonl(path)]
+    if corpus == "core":
+        articles = [a for a in articles if a.core]
+    return articles
+
+
+def load_faqs(path: Path) -> list[Faq]:
+    return [Faq(id=row["id"], question=row["question"], answer=row.get("answer", ""),
+                statutes=list(row.get("statutes", [])), keywords=row.get("keywords", "") or "")
+            for row in read_jsonl(path)]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

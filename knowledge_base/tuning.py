@@ -1,0 +1,93 @@
+"""Tune the fusion weights and calibrate the confidence model on the training split only.
+
+Each training question is ranked once with its own FAQ twin masked (a new caller's question
+has no exact copy in the FAQ); then coordinate descent over the fusion weights maximises
+(recall@10 + MRR@10 + recall@100) / 3, and a logistic model over the query features predicts
+whether the top 5 hold a right article. The threshold is the lowest that keeps the precision of
+"confident" answers on the training questions at or above TARGET_PRECISION."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from knowledge_base.evaluate import score_ranking
+from knowledge_base.service import DEFAULT_FUSION, FUSION_FILE, KnowledgeBase, confidence_features
+from knowledge_base.splits import faq_twin, split_of
+
+GRID = {
+    "w_dense": [0.0, 0.3, 0.6, 1.0, 1.5],
+    "w_faq": [0.0, 0.5, 1.0, 2.0, 4.0],
+    "core_prior": [0.0, 0.002, 0.005, 0.01, 0.02],
+    "k": [10.0, 30.0, 60.0],
+    "faq_depth": [3, 5, 10, 20],
+}
+TARGET_PRECISION = 0.8
+
+
+def training_questions(queries: list[dict[str, Any]], splits: tuple[str, ...] = ("train",)) -> list[dict[str, Any]]:
+    return [q for q in queries if split_of(q["id"]) in splits and q.get("relevant")]
+
+
+def _objective(kb: KnowledgeBase, rankings: list[Any], relevants: list[set[str]], fusion: dict[str, Any]) -> float:
+    total = 0.0
+    for ranking, relevant in zip(rankings, relevants):
+        ids = [kb.data.articles[i].id for i, _ in kb.fuse(ranking, "hybrid", fusion)[:100]]
+        s = score_ranking(ids, relevant)
+        total += (s["recall@10"] + s["mrr@10"] + s["recall@100"]) / 3
+    return total / max(len(rankings), 1)
+
+
+def rank_each(kb: KnowledgeBase, queries: list[dict[str, Any]], progress: bool) -> list[Any]:
+    rankings = []
+    for q in tqdm(queries, desc="排序 ranking", unit="q", disable=not progress):
+        kb.mask_faqs({faq_twin(q["id"])})
+        rankings.append(kb.rank(q["question"]))
+    kb.mask_faqs(set())
+    return rankings
+
+
+def tune(kb: KnowledgeBase, queries: list[dict[str, Any]], progress: bool = True, rounds: int = 2) -> dict[str, Any]:
+    train = training_questions(queries)
+    rankings = rank_each(kb, train, progress)
+    relevants = [set(q["relevant"]) for q in train]
+    best = {**DEFAULT_FUSION, **{k: v for k, v in kb.fusion.items() if k in GRID}}
+    best_score = _objective(kb, rankings, relevants, best)
+    for _ in range(rounds):
+        for name, values in GRID.items():
+            for value in values:
+                trial = {**best, name: value}
+                score = _objective(kb, rankings, relevants, trial)
+                if score > best_score + 1e-6:
+                    best, best_score = trial, score
+    # confidence model
+    from sklearn.linear_model import LogisticRegression
+
+    feats, labels = [], []
+    for ranking, relevant in zip(rankings, relevants):
+        ids = [kb.data.articles[i].id for i, _ in kb.fuse(ranking, "hybrid", best)[:5]]
+        feats.append(confidence_features(ranking))
+        labels.append(int(bool(relevant & set(ids))))
+    X, y = np.array(feats), np.array(labels)
+    model = LogisticRegression(C=1.0).fit(X, y)
+    p = model.predict_proba(X)[:, 1]
+    threshold = 0.5
+    for t in np.arange(0.2, 0.95, 0.01):
+        mask = p >= t
+        if mask.sum() >= 10 and y[mask].mean() >= TARGET_PRECISION:
+            threshold = float(t)
+            break
+    best.update(conf_coef=[float(c) for c in model.coef_[0]], conf_bias=float(model.intercept_[0]),
+                conf_threshold=round(threshold, 2))
+    confident = p >= threshold
+    best["tuned_on"] = {"split": "train", "questions": len(train), "objective": round(best_score, 4),
+                        "confident_share": round(float(confident.mean()), 3),
+                        "confident_precision_at5": round(float(y[confident].mean()) if confident.any() else 0.0, 3)}
+    return best
+
+
+def save_fusion(path: Path, fusion: dict[str, Any]) -> None:
+    (Path(path) / FUSION_FILE).write_text(json.dumps(fusion, ensure_ascii=False, indent=1), encoding="utf-8")
