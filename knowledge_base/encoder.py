@@ -88,7 +88,48 @@ def resolve_model(var_dir: Path, configured: str = "", progress: bool = True) ->
     return str(found)
 
 
+class StaticEncoder:
+    """A sentence-transformers StaticEmbedding model run in numpy: the mean of the token vectors,
+    exactly as its EmbeddingBag computes it, without importing torch (the import alone takes
+    longer than the 5 s start-up budget). Same `encode` signature as SentenceTransformer."""
+
+    def __init__(self, path: Path) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        self.path = Path(path)
+        self.tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.no_truncation()
+        self.weights = load_file(str(self.path / "model.safetensors"))["embedding.weight"].astype(np.float32)
+
+    @staticmethod
+    def handles(path: Path) -> bool:
+        modules = Path(path) / "modules.json"
+        if not modules.exists():
+            return False
+        entries = json.loads(modules.read_text())
+        return len(entries) == 1 and entries[0]["type"].endswith("StaticEmbedding")
+
+    def get_sentence_embedding_dimension(self) -> int:
+        return int(self.weights.shape[1])
+
+    def encode(self, texts: list[str], batch_size: int = 256, normalize_embeddings: bool = False,
+               convert_to_numpy: bool = True, show_progress_bar: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.weights.shape[1]), dtype=np.float32)
+        for i, enc in enumerate(self.tokenizer.encode_batch(list(texts), add_special_tokens=False)):
+            if enc.ids:
+                out[i] = self.weights[enc.ids].mean(axis=0)
+        if normalize_embeddings:
+            norms = np.linalg.norm(out, axis=1, keepdims=True)
+            out /= np.where(norms == 0, 1.0, norms)
+        return out
+
+
 def load_encoder(name_or_path: str):  # noqa: ANN201
+    """The encoder for indexing and queries: numpy for local static models, else sentence-transformers."""
+    if StaticEncoder.handles(Path(name_or_path)):
+        return StaticEncoder(Path(name_or_path))
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(name_or_path, device="cpu")

@@ -21,14 +21,14 @@ import numpy as np
 
 from knowledge_base.corpus import Article, Faq
 from knowledge_base.index import FaqPart, IndexData, encode, index_exists, load_index
-from knowledge_base.text import tokenize
+from knowledge_base.text import expand_lay_terms, tokenize
 
 MAX_QUERY_CHARS = 2000
 FUSION_FILE = "fusion.json"
 EXTRA_FAQ_FILE = "hotline_faqs.json"
 
 DEFAULT_FUSION: dict[str, Any] = {
-    "k": 60.0, "w_bm25": 1.0, "w_dense": 0.6, "w_faq": 1.5, "core_prior": 0.004, "depth": 300, "faq_depth": 10,
+    "k": 60.0, "w_bm25": 1.0, "w_dense": 0.5, "w_faq": 0.5, "core_prior": 0.004, "depth": 300, "faq_depth": 5,
     # confidence: logistic model over query features; "confident" when p >= threshold
     "conf_coef": [2.0, 4.0, 3.0], "conf_bias": -4.5, "conf_threshold": 0.35,
 }
@@ -195,7 +195,7 @@ class KnowledgeBase:
 
     def rank(self, query: str, depth: int | None = None) -> Ranking:
         depth = depth or int(self.fusion["depth"])
-        tokens = tokenize(query)
+        tokens = tokenize(expand_lay_terms(query))
         qvec = encode(self.model, [query], "", False)[0]
         bm25, bm25_top = self._bm25(tokens, depth, self.data.bm25, len(self.data.articles))
         dense, dense_top = self._dense(qvec, depth, self.data.faiss)

@@ -1,10 +1,12 @@
-"""Tune the fusion weights and calibrate the confidence model on the training split only.
+"""Tune the fusion weights and calibrate the confidence model on the dev split only (the
+encoder is fine-tuned on the train split, so its rankings of training questions are too good
+to tune against; the test split is never used).
 
-Each training question is ranked once with its own FAQ twin masked (a new caller's question
+Each dev question is ranked once with its own FAQ twin masked (a new caller's question
 has no exact copy in the FAQ); then coordinate descent over the fusion weights maximises
 (recall@10 + MRR@10 + recall@100) / 3, and a logistic model over the query features predicts
 whether the top 5 hold a right article. The threshold is the lowest that keeps the precision of
-"confident" answers on the training questions at or above TARGET_PRECISION."""
+"confident" answers on the dev questions at or above TARGET_PRECISION."""
 from __future__ import annotations
 
 import json
@@ -28,7 +30,7 @@ GRID = {
 TARGET_PRECISION = 0.8
 
 
-def training_questions(queries: list[dict[str, Any]], splits: tuple[str, ...] = ("train",)) -> list[dict[str, Any]]:
+def tuning_questions(queries: list[dict[str, Any]], splits: tuple[str, ...] = ("dev",)) -> list[dict[str, Any]]:
     return [q for q in queries if split_of(q["id"]) in splits and q.get("relevant")]
 
 
@@ -51,7 +53,7 @@ def rank_each(kb: KnowledgeBase, queries: list[dict[str, Any]], progress: bool) 
 
 
 def tune(kb: KnowledgeBase, queries: list[dict[str, Any]], progress: bool = True, rounds: int = 2) -> dict[str, Any]:
-    train = training_questions(queries)
+    train = tuning_questions(queries)
     rankings = rank_each(kb, train, progress)
     relevants = [set(q["relevant"]) for q in train]
     best = {**DEFAULT_FUSION, **{k: v for k, v in kb.fusion.items() if k in GRID}}
@@ -83,7 +85,7 @@ def tune(kb: KnowledgeBase, queries: list[dict[str, Any]], progress: bool = True
     best.update(conf_coef=[float(c) for c in model.coef_[0]], conf_bias=float(model.intercept_[0]),
                 conf_threshold=round(threshold, 2))
     confident = p >= threshold
-    best["tuned_on"] = {"split": "train", "questions": len(train), "objective": round(best_score, 4),
+    best["tuned_on"] = {"split": "dev", "questions": len(train), "objective": round(best_score, 4),
                         "confident_share": round(float(confident.mean()), 3),
                         "confident_precision_at5": round(float(y[confident].mean()) if confident.any() else 0.0, 3)}
     return best
