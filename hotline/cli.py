@@ -9,6 +9,7 @@ import typer
 from asr.cli import app as asr_app
 from hotline.config import Settings, get_settings
 from knowledge_base.cli import app as kb_app
+from routing.cli import app as roster_app
 
 app = typer.Typer(help="12348 公共法律服务热线 hotline.", no_args_is_help=True)
 db_app = typer.Typer(help="Database: migrations.", no_args_is_help=True)
@@ -133,3 +134,4 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(user_app, name="user")
 app.add_typer(kb_app, name="kb")
 app.add_typer(asr_app, name="asr")
+app.add_typer(roster_app, name="roster")

@@ -27,4 +27,13 @@ def seed_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
         if get_user_by_username(session, username) is None:
             create_user(session, username=username, password=password, role=role, display_name=name,
                         office_id=office_id, actor="demo-seed")
+    lawyer = get_user_by_username(session, "lawyer1")
+    from routing.models import Shift
+    from routing.service import profile
+
+    row = profile(session, lawyer.id)
+    row.skills = [c.code for c in directory.list_categories(session)]
+    session.add(row)
+    if session.execute(select(Shift).where(Shift.user_id == lawyer.id)).first() is None:
+        session.add(Shift(user_id=lawyer.id, days="all", start="00:00", end="00:00", note="演示：全天值班"))
     return [(u, p, r) for u, p, r, _, _ in accounts]

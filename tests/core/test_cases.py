@@ -14,6 +14,16 @@ from tests.core.chat_client import ChatClient
 
 
 def _answer(settings, contact_id: int, username: str) -> int:  # noqa: ANN001
+    """Answer a contact directly (routing is tested in tests/routing): wait until routing has
+    queued it after the first message, so the two do not race."""
+    import time
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with Session(get_engine(settings)) as session:
+            if session.get(Contact, contact_id).status != "open":
+                break
+        time.sleep(0.05)
     with session_scope(get_engine(settings)) as session:
         user = get_user_by_username(session, username)
         mark_answered(session, session.get(Contact, contact_id), user.id)
@@ -92,7 +102,7 @@ def test_non_owner_sees_redacted_text(live_server, settings, staff_users):  # no
     other = live_server.login("lawyer3", "third-lawyer")
     case_id = owner.get("/api/cases").json()[0]["id"]
     assert "13912345678" in owner.get(f"/api/cases/{case_id}").json()["transcript"][0]["text"]
-    text = other.get(f"/api/cases/{case_id}").json()["transcript"][0]["text"]
+    text = other.get(f"/api/cases/{case_id}").json()["transcript"][0]["text"]  # the citizen's, first
     assert "13912345678" not in text and "110101199003071234" not in text
     assert "【手机号】" in text and "【身份证号】" in text
     log_texts = str(owner.get(f"/api/cases/{case_id}").json()["log"])

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 15:56:58.728752
+Create Date: 2026-11-22 16:40:27.209636
 """
 from alembic import op
 import sqlalchemy as sa
@@ -77,6 +77,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_citizen_chat_token'), ['chat_token'], unique=True)
         batch_op.create_index(batch_op.f('ix_citizen_phone'), ['phone'], unique=False)
 
+    op.create_table('holiday',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('is_workday', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('day')
+    )
     op.create_table('office',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
@@ -167,6 +173,51 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('faq_id')
     )
+    op.create_table('lawyer_profile',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('skills', sa.JSON(), nullable=True),
+    sa.Column('languages', sa.JSON(), nullable=True),
+    sa.Column('chat_capacity', sa.Integer(), nullable=False),
+    sa.Column('call_capacity', sa.Integer(), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('state_since', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('idle_since', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('penalty_until', hotline.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('wrapup_contact_id', sa.Integer(), nullable=True),
+    sa.Column('wrapup_until', hotline.database.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['staff_user.id'], ),
+    sa.PrimaryKeyConstraint('user_id')
+    )
+    op.create_table('roster_exception',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('start', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+    sa.Column('end', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['staff_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('roster_exception', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_roster_exception_user_id'), ['user_id'], unique=False)
+
+    op.create_table('shift',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('days', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('start', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('end', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=True),
+    sa.Column('valid_to', sa.Date(), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['staff_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('shift', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_shift_user_id'), ['user_id'], unique=False)
+
     op.create_table('staff_session',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -214,6 +265,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contact_started_at'), ['started_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_status'), ['status'], unique=False)
 
+    op.create_table('callback',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('assigned_to', sa.Integer(), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('done_at', hotline.database.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['assigned_to'], ['staff_user.id'], ),
+    sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('contact_id')
+    )
+    with op.batch_alter_table('callback', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_callback_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_callback_status'), ['status'], unique=False)
+
     op.create_table('kb_backlog',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=True),
@@ -227,6 +295,43 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('kb_backlog', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_kb_backlog_contact_id'), ['contact_id'], unique=False)
+
+    op.create_table('offer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('offered_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('answered_at', hotline.database.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['staff_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('offer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_offer_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_offer_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_offer_user_id'), ['user_id'], unique=False)
+
+    op.create_table('queue_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('skill', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('overflow', sa.Boolean(), nullable=False),
+    sa.Column('enqueued_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('lawyer_id', sa.Integer(), nullable=True),
+    sa.Column('updated_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], ),
+    sa.ForeignKeyConstraint(['lawyer_id'], ['staff_user.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('contact_id')
+    )
+    with op.batch_alter_table('queue_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_queue_entry_enqueued_at'), ['enqueued_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_queue_entry_skill'), ['skill'], unique=False)
+        batch_op.create_index(batch_op.f('ix_queue_entry_status'), ['status'], unique=False)
 
     op.create_table('satisfaction_rating',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -303,10 +408,27 @@ def downgrade() -> None:
 
     op.drop_table('utterance')
     op.drop_table('satisfaction_rating')
+    with op.batch_alter_table('queue_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_queue_entry_status'))
+        batch_op.drop_index(batch_op.f('ix_queue_entry_skill'))
+        batch_op.drop_index(batch_op.f('ix_queue_entry_enqueued_at'))
+
+    op.drop_table('queue_entry')
+    with op.batch_alter_table('offer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_offer_user_id'))
+        batch_op.drop_index(batch_op.f('ix_offer_status'))
+        batch_op.drop_index(batch_op.f('ix_offer_contact_id'))
+
+    op.drop_table('offer')
     with op.batch_alter_table('kb_backlog', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_kb_backlog_contact_id'))
 
     op.drop_table('kb_backlog')
+    with op.batch_alter_table('callback', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_callback_status'))
+        batch_op.drop_index(batch_op.f('ix_callback_created_at'))
+
+    op.drop_table('callback')
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_status'))
         batch_op.drop_index(batch_op.f('ix_contact_started_at'))
@@ -322,6 +444,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_staff_session_token_hash'))
 
     op.drop_table('staff_session')
+    with op.batch_alter_table('shift', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_shift_user_id'))
+
+    op.drop_table('shift')
+    with op.batch_alter_table('roster_exception', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_roster_exception_user_id'))
+
+    op.drop_table('roster_exception')
+    op.drop_table('lawyer_profile')
     op.drop_table('kb_faq')
     with op.batch_alter_table('case_record', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_record_status'))
@@ -346,6 +477,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_office_code'))
 
     op.drop_table('office')
+    op.drop_table('holiday')
     with op.batch_alter_table('citizen', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_citizen_phone'))
         batch_op.drop_index(batch_op.f('ix_citizen_chat_token'))

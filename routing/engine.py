@@ -1,0 +1,58 @@
+"""The routing decision, pure and in memory: which lawyer gets a waiting contact.
+
+Eligible: on duty now, present (available), not on penalty, under capacity for the contact's
+channel, no offer pending, and skilled for the contact's category (or the contact has
+overflowed to the general pool, or its category is 其他). Among the eligible, the one idle
+longest wins (longest-idle-available, as contact-center routers do)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass
+class LawyerState:
+    user_id: int
+    skills: frozenset[str]
+    idle_since: datetime
+    chat_capacity: int = 3
+    call_capacity: int = 1
+    chats: int = 0
+    calls: int = 0
+    available: bool = True
+    on_duty: bool = True
+    penalty_until: datetime | None = None
+    pending_offer: bool = False
+
+    def free_for(self, channel: str) -> bool:
+        if self.calls >= self.call_capacity:  # on a call: nothing else
+            return False
+        if channel == "call":  # a call needs the lawyer's full attention
+            return self.chats == 0
+        return self.chats < self.chat_capacity
+
+
+@dataclass
+class ContactRequest:
+    contact_id: int
+    channel: str
+    skill: str
+    overflow: bool = False
+
+
+GENERAL_SKILL = "other"
+
+
+def eligible(lawyer: LawyerState, request: ContactRequest, now: datetime) -> bool:
+    return (lawyer.on_duty and lawyer.available and not lawyer.pending_offer
+            and (lawyer.penalty_until is None or lawyer.penalty_until <= now)
+            and lawyer.free_for(request.channel)
+            and (request.overflow or request.skill == GENERAL_SKILL or request.skill in lawyer.skills))
+
+
+def choose_lawyer(lawyers: list[LawyerState], request: ContactRequest, now: datetime) -> LawyerState | None:
+    best = None
+    for lawyer in lawyers:
+        if eligible(lawyer, request, now) and (best is None or lawyer.idle_since < best.idle_since):
+            best = lawyer
+    return best

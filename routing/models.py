@@ -1,0 +1,121 @@
+"""Routing state, all in the database: lawyer profiles and presence, the duty roster, queue
+entries, offers and callbacks. A restarted or second worker picks up exactly where it was."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from hotline.database import UTCDateTime
+from hotline.timeutil import utcnow
+
+
+class Presence(StrEnum):
+    available = "available"
+    busy = "busy"  # derived: at capacity
+    wrapup = "wrapup"
+    break_ = "break"
+    offline = "offline"
+
+
+PRESENCE_LABELS = {"available": "空闲", "busy": "通话中", "wrapup": "话后整理", "break": "小休", "offline": "离线"}
+
+
+class LawyerProfile(SQLModel, table=True):
+    __tablename__ = "lawyer_profile"
+
+    user_id: int = Field(primary_key=True, foreign_key="staff_user.id")
+    skills: list[str] = Field(default_factory=list, sa_column=Column(JSON))  # category codes
+    languages: list[str] = Field(default_factory=lambda: ["普通话"], sa_column=Column(JSON))
+    chat_capacity: int = 3
+    call_capacity: int = 1
+    state: str = Field(default=Presence.offline, max_length=10)  # available | wrapup | break | offline
+    state_since: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    idle_since: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # longest idle goes first
+    penalty_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    wrapup_contact_id: int | None = None
+    wrapup_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Shift(SQLModel, table=True):
+    """A weekly duty pattern: `days` is "workdays", "weekends", "all" or weekday digits (1=Mon … 7=Sun);
+    start/end are local times ("HH:MM" or "HH:MM:SS"); end <= start crosses midnight (00:00-00:00 = 24 h).
+    kind "appointment" marks appointment-only slots (预约), which take no walk-in contacts."""
+
+    __tablename__ = "shift"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True)
+    days: str = Field(default="workdays", max_length=20)
+    start: str = Field(max_length=8)
+    end: str = Field(max_length=8)
+    kind: str = Field(default="duty", max_length=12)
+    valid_from: date | None = None
+    valid_to: date | None = None
+    note: str = Field(default="", max_length=100)
+
+
+class RosterException(SQLModel, table=True):
+    """A dated change: "off" (leave; whole day if no times) or "extra" (an added duty window)."""
+
+    __tablename__ = "roster_exception"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True)
+    day: date
+    kind: str = Field(max_length=8)  # off | extra
+    start: str | None = Field(default=None, max_length=8)
+    end: str | None = Field(default=None, max_length=8)
+    note: str = Field(default="", max_length=100)
+
+
+class Holiday(SQLModel, table=True):
+    """Public holidays (is_workday False) and 调休 make-up working days (is_workday True)."""
+
+    __tablename__ = "holiday"
+
+    day: date = Field(primary_key=True)
+    name: str = Field(max_length=40)
+    is_workday: bool = False
+
+
+class QueueEntry(SQLModel, table=True):
+    __tablename__ = "queue_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", unique=True)
+    channel: str = Field(max_length=10)
+    skill: str = Field(max_length=40, index=True)
+    status: str = Field(default="waiting", max_length=12, index=True)  # waiting | offered | assigned | gone
+    overflow: bool = False  # any on-duty lawyer may take it
+    enqueued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    lawyer_id: int | None = Field(default=None, foreign_key="staff_user.id")
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Offer(SQLModel, table=True):
+    __tablename__ = "offer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True)
+    offered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default="offered", max_length=12, index=True)  # offered|accepted|rejected|timeout|cancelled
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Callback(SQLModel, table=True):
+    """A citizen who could not be served now (nobody on duty): call back / answer the message."""
+
+    __tablename__ = "callback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    status: str = Field(default="open", max_length=10, index=True)  # open | done
+    assigned_to: int | None = Field(default=None, foreign_key="staff_user.id")
+    note: str = ""
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

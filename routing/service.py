@@ -1,0 +1,497 @@
+"""Routing with its state in the database: enqueue, dispatch (offers), accept/reject, timeouts,
+overflow, wrap-up, presence, transfers, shift-end hand-over and callbacks.
+
+Every function works in the caller's transaction and returns the events to publish after the
+commit. Decisions are serialised across workers: SQLite runs each transaction as BEGIN
+IMMEDIATE; on PostgreSQL a transaction-level advisory lock is taken first."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, text
+from sqlmodel import Session
+
+from hotline.audit import service as audit
+from hotline.auth.models import StaffUser
+from hotline.cases import service as cases
+from hotline.contacts import service as contacts
+from hotline.contacts.models import Contact, ContactStatus
+from hotline.timeutil import utcnow
+from routing import roster
+from routing.engine import ContactRequest, LawyerState, choose_lawyer
+from routing.models import Callback, Holiday, LawyerProfile, Offer, Presence, QueueEntry, RosterException, Shift
+
+ROUTING_LOCK = 12348
+
+
+class RoutingError(ValueError):
+    pass
+
+
+@dataclass
+class Events:
+    """Events to publish after commit: (topic, payload)."""
+
+    items: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    changed: bool = False
+
+    def add(self, topic: str, payload: dict[str, Any]) -> None:
+        self.items.append((topic, payload))
+        self.changed = True
+
+
+@dataclass
+class Config:
+    offer_timeout_s: float = 20
+    no_answer_penalty_s: float = 30
+    overflow_after_s: float = 60
+    wrapup_s: float = 60
+    timezone: str = "Asia/Shanghai"
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "Config":
+        return cls(settings.offer_timeout_s, settings.no_answer_penalty_s, settings.overflow_after_s,
+                   settings.wrapup_s, settings.timezone)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def lock(session: Session) -> None:
+    """Serialise routing decisions across worker processes."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ROUTING_LOCK})
+
+
+# -- roster ---------------------------------------------------------------------------------------
+def _rules(session: Session) -> tuple[list[roster.ShiftRule], list[roster.Exception_], roster.Calendar]:
+    rules = [roster.ShiftRule(s.user_id, s.days, roster.parse_time(s.start), roster.parse_time(s.end), s.kind,
+                              s.valid_from, s.valid_to) for s in session.execute(select(Shift)).scalars()]
+    exceptions = [roster.Exception_(e.user_id, e.day, e.kind, roster.parse_time(e.start) if e.start else None,
+                                    roster.parse_time(e.end) if e.end else None)
+                  for e in session.execute(select(RosterException)).scalars()]
+    calendar = roster.Calendar({h.day: h.is_workday for h in session.execute(select(Holiday)).scalars()})
+    return rules, exceptions, calendar
+
+
+def on_duty(session: Session, now: datetime, config: Config) -> dict[int, datetime]:
+    """Lawyers on duty now, with the end of their window (谁值班谁接管)."""
+    rules, exceptions, calendar = _rules(session)
+    return roster.on_duty_users(rules, exceptions, calendar, now, config.tz)
+
+
+def anyone_on_duty(session: Session, now: datetime | None = None, config: Config | None = None) -> bool:
+    return bool(on_duty(session, now or utcnow(), config or Config()))
+
+
+def duty_summary(session: Session, now: datetime, config: Config) -> dict[str, Any]:
+    rules, exceptions, calendar = _rules(session)
+    names = {u.id: u.display_name for u in session.execute(select(StaffUser)).scalars()}
+    current = roster.on_duty_users(rules, exceptions, calendar, now, config.tz)
+    upcoming = roster.next_on_duty(rules, exceptions, calendar, now, config.tz)
+    return {"now": [{"user_id": u, "name": names.get(u, str(u)), "until": end.isoformat()} for u, end in current.items()],
+            "next": [{"user_id": u, "name": names.get(u, str(u)), "from": b.isoformat(), "until": e.isoformat()}
+                     for u, b, e in upcoming]}
+
+
+# -- profiles and presence ------------------------------------------------------------------------
+def profile(session: Session, user_id: int) -> LawyerProfile:
+    row = session.get(LawyerProfile, user_id)
+    if row is None:
+        user = session.get(StaffUser, user_id)
+        if user is None or user.role != "lawyer":
+            raise RoutingError(f"user {user_id} is not a lawyer")
+        row = LawyerProfile(user_id=user_id)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _loads(session: Session) -> dict[int, dict[str, int]]:
+    rows = session.execute(select(Contact.lawyer_id, Contact.channel, func.count()).where(
+        Contact.lawyer_id.is_not(None), Contact.status == ContactStatus.active)
+        .group_by(Contact.lawyer_id, Contact.channel)).all()
+    loads: dict[int, dict[str, int]] = {}
+    for lawyer_id, channel, count in rows:
+        loads.setdefault(lawyer_id, {})[channel] = count
+    return loads
+
+
+def set_presence(session: Session, user_id: int, state: str, now: datetime | None = None) -> Events:
+    now = now or utcnow()
+    if state not in ("available", "break", "offline"):
+        raise RoutingError("状态只能设为 空闲(available)、小休(break) 或 离线(offline)")
+    row = profile(session, user_id)
+    if row.state == Presence.wrapup:
+        raise RoutingError("请先填写话后处理结果（disposition）再接待下一位")
+    before = row.state
+    row.state, row.state_since = state, now
+    if state == "available" and before != "available":
+        row.idle_since = now
+    session.add(row)
+    audit.record(session, action="presence.changed", actor=f"staff:{user_id}", entity="lawyer", entity_id=user_id,
+                 before={"state": before}, after={"state": state}, occurred_at=now)
+    events = Events()
+    events.add("queues", {"type": "presence", "user_id": user_id, "state": state})
+    return events
+
+
+# -- queue ----------------------------------------------------------------------------------------
+def enqueue(session: Session, contact_id: int, category_code: str | None = None, now: datetime | None = None,
+            config: Config | None = None) -> Events:
+    """Put a contact in the queue of its category's skill (idempotent)."""
+    now, config = now or utcnow(), config or Config()
+    lock(session)
+    events = Events()
+    if session.execute(select(QueueEntry).where(QueueEntry.contact_id == contact_id)).scalar_one_or_none():
+        return events
+    contact = contacts.get_contact(session, contact_id)
+    skill = category_code or contact.category_code or "other"
+    entry = QueueEntry(contact_id=contact_id, channel=contact.channel, skill=skill, enqueued_at=now, updated_at=now)
+    session.add(entry)
+    contact.status, contact.queued_at, contact.category_code = ContactStatus.queued, now, skill
+    session.add(contact)
+    if contact.case_id is not None:
+        case = cases.get_case(session, contact.case_id)
+        if case.category_code is None:
+            cases.update(session, case, cases.CaseUpdate(category_code=skill, reason="自动分类"), actor="routing")
+        if case.status == "received":
+            cases.move(session, case, "routed", actor="routing", reason=f"queue {skill}")
+    session.flush()
+    audit.record(session, action="routing.enqueued", actor="routing", entity="contact", entity_id=contact_id,
+                 case_id=contact.case_id, contact_id=contact_id, data={"skill": skill, "channel": contact.channel},
+                 occurred_at=now)
+    if not on_duty(session, now, config):
+        events.items += create_callback(session, contact_id, now=now, reason="无人值班").items
+    events.add("queues", {"type": "enqueued", "contact_id": contact_id, "skill": skill})
+    return events
+
+
+def recategorise(session: Session, contact_id: int, category_code: str) -> None:
+    entry = session.execute(select(QueueEntry).where(QueueEntry.contact_id == contact_id)).scalar_one_or_none()
+    if entry is not None and entry.status == "waiting" and entry.skill != category_code:
+        before = entry.skill
+        entry.skill = category_code
+        session.add(entry)
+        contact = contacts.get_contact(session, contact_id)
+        contact.category_code = category_code
+        audit.record(session, action="routing.categorised", actor="routing", entity="contact", entity_id=contact_id,
+                     case_id=contact.case_id, contact_id=contact_id, before={"skill": before},
+                     after={"skill": category_code})
+
+
+def create_callback(session: Session, contact_id: int, *, now: datetime | None = None, reason: str = "",
+                    note: str = "") -> Events:
+    """Land the contact in the callback list (留言/回电); it keeps its place in the queue."""
+    now = now or utcnow()
+    events = Events()
+    if session.execute(select(Callback).where(Callback.contact_id == contact_id)).scalar_one_or_none():
+        return events
+    contact = contacts.get_contact(session, contact_id)
+    session.add(Callback(contact_id=contact_id, created_at=now, note=note))
+    audit.record(session, action="routing.callback", actor="routing", entity="contact", entity_id=contact_id,
+                 case_id=contact.case_id, contact_id=contact_id, data={"reason": reason}, occurred_at=now)
+    if contact.channel == "chat":
+        utt, _ = contacts.add_utterance(session, contact, speaker="system", source="system",
+                                        text="当前没有值班律师。您可以继续留言说明情况，我们会在值班时间尽快回复或回电；"
+                                             "如有值班律师上线，会优先为您服务。")
+        events.add(f"contact:{contact_id}", contacts.utterance_event(utt))
+    events.add("queues", {"type": "callback", "contact_id": contact_id})
+    return events
+
+
+def _lawyer_states(session: Session, now: datetime, duty: dict[int, datetime]) -> list[LawyerState]:
+    loads = _loads(session)
+    pending = set(session.execute(select(Offer.user_id).where(Offer.status == "offered")).scalars())
+    states = []
+    for p in session.execute(select(LawyerProfile)).scalars():
+        load = loads.get(p.user_id, {})
+        states.append(LawyerState(p.user_id, frozenset(p.skills), p.idle_since, p.chat_capacity, p.call_capacity,
+                                  load.get("chat", 0), load.get("call", 0), p.state == Presence.available,
+                                  p.user_id in duty, p.penalty_until, p.user_id in pending))
+    return states
+
+
+def dispatch(session: Session, now: datetime | None = None, config: Config | None = None) -> Events:
+    """Offer waiting contacts, oldest first, each to the longest-idle eligible lawyer."""
+    now, config = now or utcnow(), config or Config()
+    lock(session)
+    events = Events()
+    waiting = list(session.execute(select(QueueEntry).where(QueueEntry.status == "waiting")
+                                   .order_by(QueueEntry.enqueued_at, QueueEntry.id)).scalars())
+    if not waiting:
+        return events
+    duty = on_duty(session, now, config)
+    lawyers = _lawyer_states(session, now, duty)
+    for entry in waiting:
+        chosen = choose_lawyer(lawyers, ContactRequest(entry.contact_id, entry.channel, entry.skill, entry.overflow),
+                               now)
+        if chosen is None:
+            continue
+        chosen.pending_offer = True
+        offer = Offer(contact_id=entry.contact_id, user_id=chosen.user_id, offered_at=now,
+                      expires_at=now + timedelta(seconds=config.offer_timeout_s))
+        session.add(offer)
+        entry.status, entry.updated_at = "offered", now
+        session.add(entry)
+        contact = contacts.get_contact(session, entry.contact_id)
+        contact.status = ContactStatus.offered
+        session.add(contact)
+        session.flush()
+        preview = contacts.citizen_texts(session, entry.contact_id, limit=3)
+        audit.record(session, action="routing.offer", actor="routing", entity="offer", entity_id=offer.id,
+                     case_id=contact.case_id, contact_id=entry.contact_id, occurred_at=now,
+                     data={"user_id": chosen.user_id, "skill": entry.skill, "overflow": entry.overflow,
+                           "waited_s": round((now - entry.enqueued_at).total_seconds(), 3)})
+        events.add(f"staff:{chosen.user_id}", {
+            "type": "offer", "offer_id": offer.id, "contact_id": entry.contact_id, "channel": entry.channel,
+            "category": entry.skill, "expires_at": offer.expires_at.isoformat(),
+            "timeout_s": config.offer_timeout_s, "preview": "；".join(preview)[-200:]})
+    if events.items:
+        events.add("queues", {"type": "offers"})
+    return events
+
+
+def _open_offer(session: Session, offer_id: int, user_id: int) -> Offer:
+    offer = session.get(Offer, offer_id)
+    if offer is None or offer.user_id != user_id:
+        raise LookupError(f"offer {offer_id} not found")
+    if offer.status != "offered":
+        raise RoutingError(f"该分配已{ {'accepted': '接受', 'rejected': '拒绝', 'timeout': '超时', 'cancelled': '取消'}.get(offer.status, offer.status)}")
+    return offer
+
+
+def accept(session: Session, offer_id: int, user_id: int, now: datetime | None = None) -> Events:
+    now = now or utcnow()
+    lock(session)
+    offer = _open_offer(session, offer_id, user_id)
+    if offer.expires_at < now:
+        raise RoutingError("该分配已超时")
+    offer.status, offer.answered_at = "accepted", now
+    entry = session.execute(select(QueueEntry).where(QueueEntry.contact_id == offer.contact_id)).scalar_one()
+    entry.status, entry.lawyer_id, entry.updated_at = "assigned", user_id, now
+    contact = contacts.get_contact(session, offer.contact_id)
+    session.add_all([offer, entry])
+    contacts.mark_answered(session, contact, user_id, at=now)
+    audit.record(session, action="routing.accept", actor=f"staff:{user_id}", entity="offer", entity_id=offer.id,
+                 case_id=contact.case_id, contact_id=contact.id, occurred_at=now,
+                 data={"answer_s": round((now - offer.offered_at).total_seconds(), 3)})
+    callback = session.execute(select(Callback).where(Callback.contact_id == contact.id)).scalar_one_or_none()
+    if callback is not None and callback.status == "open":
+        callback.status, callback.done_at, callback.assigned_to = "done", now, user_id
+    events = Events()
+    events.add(f"contact:{contact.id}", {"type": "status", "contact_id": contact.id, "status": "active",
+                                         "lawyer_id": user_id})
+    events.add(f"staff:{user_id}", {"type": "assigned", "contact_id": contact.id, "channel": contact.channel})
+    events.add("queues", {"type": "accepted", "contact_id": contact.id})
+    if contact.channel == "chat":
+        lawyer = session.get(StaffUser, user_id)
+        utt, _ = contacts.add_utterance(session, contact, speaker="system", source="system",
+                                        text=f"值班律师{lawyer.display_name}已接入，请继续描述您的问题。")
+        events.add(f"contact:{contact.id}", contacts.utterance_event(utt))
+    return events
+
+
+def _requeue(session: Session, offer: Offer, status: str, now: datetime, config: Config, action: str,
+             actor: str, penalty: bool) -> None:
+    offer.status, offer.answered_at = status, now
+    session.add(offer)
+    entry = session.execute(select(QueueEntry).where(QueueEntry.contact_id == offer.contact_id)).scalar_one()
+    if entry.status == "offered":
+        entry.status, entry.updated_at = "waiting", now
+        session.add(entry)
+        contact = contacts.get_contact(session, offer.contact_id)
+        contact.status = ContactStatus.queued
+        session.add(contact)
+    contact = contacts.get_contact(session, offer.contact_id)
+    audit.record(session, action=action, actor=actor, entity="offer", entity_id=offer.id, case_id=contact.case_id,
+                 contact_id=offer.contact_id, occurred_at=now, data={"user_id": offer.user_id})
+    if penalty:
+        row = profile(session, offer.user_id)
+        row.penalty_until = now + timedelta(seconds=config.no_answer_penalty_s)
+        session.add(row)
+        audit.record(session, action="routing.penalty", actor="routing", entity="lawyer", entity_id=offer.user_id,
+                     occurred_at=now, data={"until": row.penalty_until.isoformat(), "reason": action})
+
+
+def reject(session: Session, offer_id: int, user_id: int, now: datetime | None = None,
+           config: Config | None = None) -> Events:
+    now, config = now or utcnow(), config or Config()
+    lock(session)
+    offer = _open_offer(session, offer_id, user_id)
+    _requeue(session, offer, "rejected", now, config, "routing.reject", f"staff:{user_id}", penalty=True)
+    events = Events()
+    events.add("queues", {"type": "rejected", "contact_id": offer.contact_id})
+    return events
+
+
+def contact_ended(session: Session, contact_id: int, now: datetime | None = None,
+                  config: Config | None = None) -> Events:
+    """The contact is over: leave the queue, or put its lawyer into wrap-up."""
+    now, config = now or utcnow(), config or Config()
+    lock(session)
+    events = Events()
+    entry = session.execute(select(QueueEntry).where(QueueEntry.contact_id == contact_id)).scalar_one_or_none()
+    if entry is not None and entry.status in ("waiting", "offered"):
+        for offer in session.execute(select(Offer).where(Offer.contact_id == contact_id,
+                                                         Offer.status == "offered")).scalars():
+            offer.status, offer.answered_at = "cancelled", now
+            session.add(offer)
+            events.add(f"staff:{offer.user_id}", {"type": "offer_cancelled", "offer_id": offer.id,
+                                                  "contact_id": contact_id})
+        entry.status, entry.updated_at = "gone", now
+        session.add(entry)
+        audit.record(session, action="routing.abandoned", actor="routing", entity="contact", entity_id=contact_id,
+                     contact_id=contact_id, occurred_at=now,
+                     data={"waited_s": round((now - entry.enqueued_at).total_seconds(), 3)})
+    contact = contacts.get_contact(session, contact_id)
+    if contact.lawyer_id is not None and contact.answered_at is not None:
+        row = profile(session, contact.lawyer_id)
+        row.state, row.state_since = Presence.wrapup, now
+        row.wrapup_contact_id, row.wrapup_until = contact_id, now + timedelta(seconds=config.wrapup_s)
+        session.add(row)
+        audit.record(session, action="routing.wrapup_started", actor="routing", entity="lawyer",
+                     entity_id=contact.lawyer_id, contact_id=contact_id, case_id=contact.case_id, occurred_at=now,
+                     data={"until": row.wrapup_until.isoformat()})
+        events.add(f"staff:{contact.lawyer_id}", {"type": "wrapup", "contact_id": contact_id,
+                                                  "until": row.wrapup_until.isoformat()})
+    events.add("queues", {"type": "ended", "contact_id": contact_id})
+    return events
+
+
+def finish_wrapup(session: Session, user_id: int, disposition: str, now: datetime | None = None) -> Events:
+    now = now or utcnow()
+    disposition = (disposition or "").strip()
+    if not disposition:
+        raise RoutingError("请选择或填写话后处理结果（disposition）")
+    row = profile(session, user_id)
+    if row.state != Presence.wrapup:
+        raise RoutingError("当前不在话后整理状态")
+    if row.wrapup_contact_id:
+        contact = contacts.get_contact(session, row.wrapup_contact_id)
+        contact.disposition = disposition[:60]
+        session.add(contact)
+    audit.record(session, action="routing.wrapup", actor=f"staff:{user_id}", entity="lawyer", entity_id=user_id,
+                 contact_id=row.wrapup_contact_id, occurred_at=now,
+                 data={"disposition": disposition, "overdue": bool(row.wrapup_until and row.wrapup_until < now)})
+    row.state, row.state_since, row.idle_since = Presence.available, now, now
+    row.wrapup_contact_id = row.wrapup_until = None
+    session.add(row)
+    events = Events()
+    events.add("queues", {"type": "presence", "user_id": user_id, "state": "available"})
+    return events
+
+
+def transfer(session: Session, contact_id: int, from_user: int, to_user: int, reason: str,
+             now: datetime | None = None, manager: bool = False) -> Events:
+    """Move an active contact (and its case, with the transcript) to another lawyer."""
+    now = now or utcnow()
+    if not reason.strip():
+        raise RoutingError("转接须填写原因")
+    lock(session)
+    contact = contacts.get_contact(session, contact_id)
+    if contact.status != ContactStatus.active or (contact.lawyer_id != from_user and not manager):
+        raise RoutingError("只能转接您正在接待的咨询")
+    target = session.get(StaffUser, to_user)
+    if target is None or target.role != "lawyer" or not target.active:
+        raise RoutingError("接收律师不存在")
+    before = contact.lawyer_id
+    contact.lawyer_id = to_user
+    session.add(contact)
+    entry = session.execute(select(QueueEntry).where(QueueEntry.contact_id == contact_id)).scalar_one_or_none()
+    if entry is not None:
+        entry.lawyer_id = to_user
+        session.add(entry)
+    if contact.case_id is not None:
+        cases.hand_over(session, cases.get_case(session, contact.case_id), to_user, actor=f"staff:{from_user}",
+                        reason=f"转接: {reason}")
+    audit.record(session, action="routing.transfer", actor=f"staff:{from_user}", entity="contact",
+                 entity_id=contact_id, case_id=contact.case_id, contact_id=contact_id, occurred_at=now,
+                 before={"lawyer_id": before}, after={"lawyer_id": to_user}, data={"reason": reason})
+    events = Events()
+    events.add(f"staff:{to_user}", {"type": "assigned", "contact_id": contact_id, "channel": contact.channel,
+                                    "transferred_from": before, "reason": reason})
+    events.add(f"staff:{before}", {"type": "transferred", "contact_id": contact_id, "to": to_user})
+    events.add("queues", {"type": "transfer", "contact_id": contact_id})
+    return events
+
+
+def tick(session: Session, now: datetime | None = None, config: Config | None = None) -> Events:
+    """Timers: offer timeouts (penalty, re-offer), overflow, shift-end hand-over; then dispatch."""
+    now, config = now or utcnow(), config or Config()
+    lock(session)
+    events = Events()
+    for offer in session.execute(select(Offer).where(Offer.status == "offered", Offer.expires_at <= now)).scalars():
+        _requeue(session, offer, "timeout", now, config, "routing.timeout", "routing", penalty=True)
+        events.add(f"staff:{offer.user_id}", {"type": "offer_timeout", "offer_id": offer.id,
+                                              "contact_id": offer.contact_id})
+    cutoff = now - timedelta(seconds=config.overflow_after_s)
+    for entry in session.execute(select(QueueEntry).where(QueueEntry.status == "waiting",
+                                                          QueueEntry.overflow.is_(False),
+                                                          QueueEntry.enqueued_at <= cutoff)).scalars():
+        entry.overflow = True
+        session.add(entry)
+        audit.record(session, action="routing.overflow", actor="routing", entity="contact", entity_id=entry.contact_id,
+                     contact_id=entry.contact_id, occurred_at=now, data={"skill": entry.skill})
+        events.changed = True
+    duty = on_duty(session, now, config)
+    for offer in session.execute(select(Offer).where(Offer.status == "offered")).scalars():
+        if offer.user_id not in duty:  # shift over: the waiting work goes to whoever is on duty
+            _requeue(session, offer, "cancelled", now, config, "routing.handover", "routing", penalty=False)
+            events.add(f"staff:{offer.user_id}", {"type": "offer_cancelled", "offer_id": offer.id,
+                                                  "contact_id": offer.contact_id, "reason": "shift_end"})
+    for callback in session.execute(select(Callback).where(Callback.status == "open",
+                                                           Callback.assigned_to.is_not(None))).scalars():
+        if callback.assigned_to not in duty and duty:
+            new_owner = min(duty)
+            audit.record(session, action="routing.handover", actor="routing", entity="callback", entity_id=callback.id,
+                         contact_id=callback.contact_id, occurred_at=now,
+                         before={"assigned_to": callback.assigned_to}, after={"assigned_to": new_owner})
+            callback.assigned_to = new_owner
+            session.add(callback)
+    dispatched = dispatch(session, now, config)
+    events.items += dispatched.items
+    events.changed = events.changed or dispatched.changed
+    return events
+
+
+def state(session: Session, now: datetime | None = None, config: Config | None = None) -> dict[str, Any]:
+    """Real-time routing state for the console and the dashboard's queue wall."""
+    now, config = now or utcnow(), config or Config()
+    queues: dict[str, dict[str, Any]] = {}
+    for entry in session.execute(select(QueueEntry).where(QueueEntry.status.in_(["waiting", "offered"]))).scalars():
+        q = queues.setdefault(entry.skill, {"skill": entry.skill, "waiting": 0, "offered": 0, "longest_wait_s": 0.0})
+        q[entry.status] += 1
+        q["longest_wait_s"] = max(q["longest_wait_s"], round((now - entry.enqueued_at).total_seconds(), 1))
+    duty = on_duty(session, now, config)
+    loads = _loads(session)
+    names = {u.id: u.display_name for u in session.execute(select(StaffUser).where(StaffUser.role == "lawyer")).scalars()}
+    lawyers = []
+    for p in session.execute(select(LawyerProfile)).scalars():
+        load = loads.get(p.user_id, {})
+        shown = p.state
+        if p.state == Presence.available and (load.get("call") or load.get("chat", 0) >= p.chat_capacity):
+            shown = Presence.busy
+        lawyers.append({"user_id": p.user_id, "name": names.get(p.user_id, ""), "state": shown,
+                        "on_duty": p.user_id in duty, "chats": load.get("chat", 0), "calls": load.get("call", 0),
+                        "skills": p.skills, "penalty": bool(p.penalty_until and p.penalty_until > now)})
+    by_state: dict[str, int] = {}
+    for lawyer in lawyers:
+        by_state[lawyer["state"]] = by_state.get(lawyer["state"], 0) + 1
+    callbacks = session.execute(select(func.count()).select_from(Callback).where(Callback.status == "open")).scalar()
+    return {"at": now.isoformat(), "queues": sorted(queues.values(), key=lambda q: q["skill"]),
+            "lawyers": lawyers, "lawyers_by_state": by_state, "callbacks_open": callbacks,
+            "waiting_total": sum(q["waiting"] for q in queues.values()),
+            "longest_wait_s": max((q["longest_wait_s"] for q in queues.values()), default=0.0)}
+
+
+def assigned_lawyer(session: Session, contact_id: int) -> StaffUser | None:
+    """The lawyer who accepted this contact (for <Dial> to their phone), or None."""
+    contact = contacts.get_contact(session, contact_id)
+    if contact.lawyer_id is None or contact.status not in (ContactStatus.active, ContactStatus.wrapup):
+        return None
+    return session.get(StaffUser, contact.lawyer_id)
