@@ -17,13 +17,22 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work. Always use it as `Depends(get_session, scope="function")`: the
+    commit then happens before the response is sent, so a client that has its answer (a login
+    cookie, an acknowledged change) can never race ahead of the commit and read stale data."""
     with session_scope(request.app.state.engine) as session:
         yield session
 
 
-def current_user_optional(request: Request, session: Session = Depends(get_session)) -> StaffUser | None:
+def current_user_optional(request: Request) -> StaffUser | None:
+    """The signed-in staff member, read in its own short transaction (a request's own work may
+    open further transactions; on SQLite a held one would block them)."""
     token = request.cookies.get(request.app.state.settings.session_cookie)
-    return auth_service.user_for_token(session, token)
+    with session_scope(request.app.state.engine) as session:
+        user = auth_service.user_for_token(session, token)
+        if user is not None:
+            session.expunge(user)
+        return user
 
 
 def current_user(user: StaffUser | None = Depends(current_user_optional)) -> StaffUser:

@@ -19,6 +19,7 @@ from hotline.auth.models import StaffUser
 from hotline.cases import service as cases
 from hotline.contacts import service as contacts
 from hotline.contacts.models import Contact, ContactStatus
+from hotline.directory.service import get_category
 from hotline.timeutil import utcnow
 from routing import roster
 from routing.engine import ContactRequest, LawyerState, choose_lawyer
@@ -151,6 +152,8 @@ def enqueue(session: Session, contact_id: int, category_code: str | None = None,
         return events
     contact = contacts.get_contact(session, contact_id)
     skill = category_code or contact.category_code or "other"
+    if get_category(session, skill) is None:
+        raise RoutingError(f"未知的业务类别: {skill}")
     entry = QueueEntry(contact_id=contact_id, channel=contact.channel, skill=skill, enqueued_at=now, updated_at=now)
     session.add(entry)
     contact.status, contact.queued_at, contact.category_code = ContactStatus.queued, now, skill

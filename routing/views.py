@@ -116,17 +116,17 @@ async def transfer(contact_id: int, body: TransferIn, request: Request, user: St
 
 
 @router.get("/state")
-def routing_state(request: Request, session: Session = Depends(get_session), user: StaffUser = Depends(staff)) -> dict:
+def routing_state(request: Request, session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(staff)) -> dict:
     return service.state(session, config=service.Config.from_settings(request.app.state.settings))
 
 
 @router.get("/duty")
-def duty(request: Request, session: Session = Depends(get_session), user: StaffUser = Depends(staff)) -> dict:
+def duty(request: Request, session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(staff)) -> dict:
     return service.duty_summary(session, utcnow(), service.Config.from_settings(request.app.state.settings))
 
 
 @router.get("/callbacks")
-def callbacks(session: Session = Depends(get_session), user: StaffUser = Depends(staff)) -> list[dict]:
+def callbacks(session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(staff)) -> list[dict]:
     rows = session.execute(select(Callback, Contact).join(Contact, Contact.id == Callback.contact_id)
                            .where(Callback.status == "open").order_by(Callback.created_at)).all()
     return [{**cb.model_dump(mode="json"), "channel": ct.channel, "case_id": ct.case_id,
@@ -143,7 +143,7 @@ class LawyerIn(BaseModel):
 
 
 @router.get("/lawyers")
-def lawyers(session: Session = Depends(get_session), user: StaffUser = Depends(staff)) -> list[dict]:
+def lawyers(session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(staff)) -> list[dict]:
     out = []
     for u in session.execute(select(StaffUser).where(StaffUser.role == "lawyer", StaffUser.active.is_(True))).scalars():
         p = session.get(LawyerProfile, u.id)
@@ -153,7 +153,7 @@ def lawyers(session: Session = Depends(get_session), user: StaffUser = Depends(s
 
 
 @router.put("/lawyers/{user_id}")
-def update_lawyer(user_id: int, body: LawyerIn, session: Session = Depends(get_session),
+def update_lawyer(user_id: int, body: LawyerIn, session: Session = Depends(get_session, scope="function"),
                   user: StaffUser = Depends(manager_only)) -> dict:
     from hotline.audit import service as audit
 
@@ -203,12 +203,12 @@ def shift_from(body: ShiftIn) -> Shift:
 
 
 @router.get("/shifts")
-def list_shifts(session: Session = Depends(get_session), user: StaffUser = Depends(staff)) -> list[dict]:
+def list_shifts(session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(staff)) -> list[dict]:
     return [s.model_dump(mode="json") for s in session.execute(select(Shift).order_by(Shift.user_id, Shift.id)).scalars()]
 
 
 @router.post("/shifts")
-def add_shift(body: ShiftIn, session: Session = Depends(get_session), user: StaffUser = Depends(manager_only)) -> dict:
+def add_shift(body: ShiftIn, session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(manager_only)) -> dict:
     from hotline.audit import service as audit
 
     try:
@@ -224,7 +224,7 @@ def add_shift(body: ShiftIn, session: Session = Depends(get_session), user: Staf
 
 
 @router.delete("/shifts/{shift_id}")
-def delete_shift(shift_id: int, session: Session = Depends(get_session), user: StaffUser = Depends(manager_only)) -> dict:
+def delete_shift(shift_id: int, session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(manager_only)) -> dict:
     from hotline.audit import service as audit
 
     shift = session.get(Shift, shift_id)
@@ -246,7 +246,7 @@ class ExceptionIn(BaseModel):
 
 
 @router.post("/exceptions")
-def add_exception(body: ExceptionIn, session: Session = Depends(get_session),
+def add_exception(body: ExceptionIn, session: Session = Depends(get_session, scope="function"),
                   user: StaffUser = Depends(manager_only)) -> dict:
     from datetime import date
 
@@ -278,7 +278,7 @@ class HolidayIn(BaseModel):
 
 
 @router.post("/holidays")
-def add_holiday(body: HolidayIn, session: Session = Depends(get_session), user: StaffUser = Depends(manager_only)) -> dict:
+def add_holiday(body: HolidayIn, session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(manager_only)) -> dict:
     from datetime import date
 
     from hotline.audit import service as audit
@@ -319,10 +319,10 @@ async def staff_socket(ws: WebSocket) -> None:
             async for event in sub:
                 await send(event)
 
-        forwarder = asyncio.create_task(forward())
+        snapshot = await run_in_threadpool(lambda: run(state, lambda s, c: service.state(s, config=c)))
+        await send({"type": "hello", "user_id": user.id, "role": user.role, "state": snapshot})
+        forwarder = asyncio.create_task(forward())  # events since subscribing wait in the queue
         try:
-            snapshot = await run_in_threadpool(lambda: run(state, lambda s, c: service.state(s, config=c)))
-            await send({"type": "hello", "user_id": user.id, "role": user.role, "state": snapshot})
             while True:
                 raw = await ws.receive_text()
                 try:

@@ -48,7 +48,7 @@ def kb_article(article_id: str, request: Request, user: StaffUser = Depends(staf
 
 
 @router.get("/api/contacts/{contact_id}/suggestions")
-def suggestions(contact_id: int, session: Session = Depends(get_session), user: StaffUser = Depends(staff)) -> list:
+def suggestions(contact_id: int, session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(staff)) -> list:
     return [s.model_dump(mode="json") for s in service.latest_suggestions(session, contact_id)]
 
 
@@ -59,7 +59,7 @@ class SuggestionAction(BaseModel):
 
 
 @router.post("/api/suggestions/{suggestion_id}/actions")
-def suggestion_action(suggestion_id: int, body: SuggestionAction, session: Session = Depends(get_session),
+def suggestion_action(suggestion_id: int, body: SuggestionAction, session: Session = Depends(get_session, scope="function"),
                       user: StaffUser = Depends(staff)) -> dict:
     try:
         row = service.act_on_suggestion(session, suggestion_id, body.action, user_id=user.id, rating=body.rating,

@@ -21,7 +21,7 @@ class LoginIn(BaseModel):
 
 
 @router.post("/api/auth/login")
-def login(body: LoginIn, request: Request, response: Response, session: Session = Depends(get_session)) -> dict:
+def login(body: LoginIn, request: Request, response: Response, session: Session = Depends(get_session, scope="function")) -> dict:
     settings = request.app.state.settings
     try:
         user, token = service.login(session, body.username, body.password, settings.session_hours)
@@ -35,7 +35,7 @@ def login(body: LoginIn, request: Request, response: Response, session: Session 
 
 
 @router.post("/api/auth/logout")
-def logout(request: Request, response: Response, session: Session = Depends(get_session)) -> dict:
+def logout(request: Request, response: Response, session: Session = Depends(get_session, scope="function")) -> dict:
     settings = request.app.state.settings
     token = request.cookies.get(settings.session_cookie)
     if token:

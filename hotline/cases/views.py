@@ -39,20 +39,20 @@ def _load(session: Session, case_id: int) -> Case:
 
 
 @router.get("")
-def list_cases(status: str | None = None, mine: bool = False, session: Session = Depends(get_session),
+def list_cases(status: str | None = None, mine: bool = False, session: Session = Depends(get_session, scope="function"),
                user: StaffUser = Depends(staff)) -> list[dict]:
     owner = user.id if (mine or user.role == Role.lawyer) else None
     return [case_out(c, can_see_raw(user, c)) for c in service.list_cases(session, owner_id=owner, status=status)]
 
 
 @router.get("/overdue")
-def overdue(session: Session = Depends(get_session), user: StaffUser = Depends(staff)) -> list[dict]:
+def overdue(session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(staff)) -> list[dict]:
     owner = user.id if user.role == Role.lawyer else None
     return [case_out(c, can_see_raw(user, c)) for c in service.overdue_cases(session, owner_id=owner)]
 
 
 @router.get("/{case_id}")
-def case_detail(case_id: int, session: Session = Depends(get_session), user: StaffUser = Depends(staff)) -> dict:
+def case_detail(case_id: int, session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(staff)) -> dict:
     case = _load(session, case_id)
     raw = can_see_raw(user, case)
     transcript = [
@@ -69,7 +69,7 @@ def case_detail(case_id: int, session: Session = Depends(get_session), user: Sta
 
 
 @router.patch("/{case_id}")
-def correct_case(case_id: int, changes: CaseUpdate, session: Session = Depends(get_session),
+def correct_case(case_id: int, changes: CaseUpdate, session: Session = Depends(get_session, scope="function"),
                  user: StaffUser = Depends(staff)) -> dict:
     case = _load(session, case_id)
     if not can_see_raw(user, case):
@@ -90,13 +90,13 @@ def citizen_out(citizen: Citizen, raw: bool) -> dict:
 
 
 @router.get("/{case_id}/citizen")
-def get_citizen(case_id: int, session: Session = Depends(get_session), user: StaffUser = Depends(staff)) -> dict:
+def get_citizen(case_id: int, session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(staff)) -> dict:
     case = _load(session, case_id)
     return citizen_out(session.get(Citizen, case.citizen_id), can_see_raw(user, case))
 
 
 @router.patch("/{case_id}/citizen")
-def update_citizen(case_id: int, changes: CitizenUpdate, session: Session = Depends(get_session),
+def update_citizen(case_id: int, changes: CitizenUpdate, session: Session = Depends(get_session, scope="function"),
                    user: StaffUser = Depends(staff)) -> dict:
     case = _load(session, case_id)
     if not can_see_raw(user, case):
@@ -112,7 +112,7 @@ class StatusIn(BaseModel):
 
 
 @router.post("/{case_id}/status")
-def change_status(case_id: int, body: StatusIn, session: Session = Depends(get_session),
+def change_status(case_id: int, body: StatusIn, session: Session = Depends(get_session, scope="function"),
                   user: StaffUser = Depends(staff)) -> dict:
     case = _load(session, case_id)
     if not can_see_raw(user, case):
@@ -130,7 +130,7 @@ class HandoverIn(BaseModel):
 
 
 @router.post("/{case_id}/handover")
-def handover(case_id: int, body: HandoverIn, session: Session = Depends(get_session),
+def handover(case_id: int, body: HandoverIn, session: Session = Depends(get_session, scope="function"),
              user: StaffUser = Depends(staff)) -> dict:
     case = _load(session, case_id)
     if not can_see_raw(user, case):
@@ -150,14 +150,14 @@ audit_router = APIRouter(prefix="/api/audit", tags=["audit"])
 
 @audit_router.get("")
 def audit_entries(case_id: int | None = None, contact_id: int | None = None, action: str | None = None,
-                  limit: int = Query(500, le=5000), session: Session = Depends(get_session),
+                  limit: int = Query(500, le=5000), session: Session = Depends(get_session, scope="function"),
                   user: StaffUser = Depends(require_roles(Role.manager))) -> list[dict]:
     return [e.model_dump(mode="json") for e in
             audit.entries_for(session, case_id=case_id, contact_id=contact_id, action_prefix=action, limit=limit)]
 
 
 @audit_router.get("/verify")
-def audit_verify(session: Session = Depends(get_session),
+def audit_verify(session: Session = Depends(get_session, scope="function"),
                  user: StaffUser = Depends(require_roles(Role.manager))) -> dict:
     result = audit.verify(session)
     return result.__dict__

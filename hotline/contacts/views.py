@@ -28,7 +28,7 @@ def _may_act(user: StaffUser, contact: Contact) -> bool:
 
 
 @router.get("/{contact_id}")
-def contact_detail(contact_id: int, session: Session = Depends(get_session), user: StaffUser = Depends(staff)) -> dict:
+def contact_detail(contact_id: int, session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(staff)) -> dict:
     contact = _load(session, contact_id)
     raw = _may_act(user, contact)
     transcript = [{**service.utterance_event(u), "text": u.text if raw else redact(u.text)}
@@ -42,7 +42,7 @@ class ReplyIn(BaseModel):
 
 
 @router.post("/{contact_id}/messages")
-def reply(contact_id: int, body: ReplyIn, request: Request, session: Session = Depends(get_session),
+def reply(contact_id: int, body: ReplyIn, request: Request, session: Session = Depends(get_session, scope="function"),
           user: StaffUser = Depends(staff)) -> dict:
     contact = _load(session, contact_id)
     if not _may_act(user, contact):
@@ -63,7 +63,7 @@ class CorrectionIn(BaseModel):
 
 
 @router.patch("/{contact_id}/utterances/{utterance_id}")
-def correct_utterance(contact_id: int, utterance_id: int, body: CorrectionIn, session: Session = Depends(get_session),
+def correct_utterance(contact_id: int, utterance_id: int, body: CorrectionIn, session: Session = Depends(get_session, scope="function"),
                       user: StaffUser = Depends(staff)) -> dict:
     from hotline.contacts.models import Utterance
 

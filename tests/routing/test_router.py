@@ -1,0 +1,145 @@
+"""The router through the running app: real chats, real lawyers' sockets and HTTP calls."""
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from hotline.audit.models import AuditEntry
+from tests.core.chat_client import ChatClient
+from tests.routing.conftest import StaffClient, add_lawyer, local_hms
+
+
+def actions(server, prefix: str = "routing.") -> list[str]:  # noqa: ANN001
+    with Session(server.engine) as session:
+        return list(session.execute(select(AuditEntry.action).where(AuditEntry.action.startswith(prefix))
+                                    .order_by(AuditEntry.seq)).scalars())
+
+
+def test_longest_idle_capacity_wrapup_and_fifo(server):  # noqa: ANN001
+    add_lawyer(server.engine, "a", ["labour"], chat_capacity=1)
+    add_lawyer(server.engine, "b", ["labour"], chat_capacity=1)
+    a, b = StaffClient(server, "a"), StaffClient(server, "b")
+    a.available()
+    time.sleep(0.2)
+    b.available()  # a has been idle longer
+
+    c1 = ChatClient(server.ws_url)
+    c1.say("老板拖欠工资三个月")
+    offer = a.expect("offer")
+    assert offer["contact_id"] == c1.session["contact_id"] and offer["category"] == "labour"
+    a.accept(offer)
+    assert c1.expect("utterance")["speaker"] == "system"  # 值班律师…已接入
+
+    c2 = ChatClient(server.ws_url)
+    c2.say("公司不给加班费")
+    offer2 = b.expect("offer")  # a is at capacity (1 chat)
+    assert offer2["contact_id"] == c2.session["contact_id"]
+    b.accept(offer2)
+
+    c3, c4 = ChatClient(server.ws_url), ChatClient(server.ws_url)
+    c3.say("单位辞退我不给补偿")
+    time.sleep(0.1)
+    c4.say("工资被克扣了")
+    assert a.no_offer(1.5) and b.no_offer(0.5)  # everyone at capacity: both wait
+
+    # a ends the chat: wrap-up; no new contact before a disposition
+    r = a.http.post(f"/api/contacts/{c1.session['contact_id']}/end", json={})
+    assert r.status_code == 200
+    a.expect("wrapup")
+    assert a.http.post("/api/routing/presence", json={"state": "available"}).status_code == 409
+    assert a.no_offer(1.0)
+    assert a.http.post("/api/routing/wrapup", json={"disposition": "已解答"}).status_code == 200
+    freed = a.expect("offer")
+    assert freed["contact_id"] == c3.session["contact_id"]  # the oldest waiting contact first (FIFO)
+    log = actions(server)
+    assert log.count("routing.offer") == 3 and "routing.wrapup" in log and "routing.wrapup_started" in log
+
+
+def test_no_answer_penalty_and_reoffer(server):  # noqa: ANN001
+    add_lawyer(server.engine, "a", ["family"])
+    add_lawyer(server.engine, "b", ["family"])
+    a, b = StaffClient(server, "a"), StaffClient(server, "b")
+    a.available()
+    time.sleep(0.2)
+    b.available()
+    chat = ChatClient(server.ws_url)
+    chat.say("我想离婚，孩子抚养权怎么争取")
+    first = a.expect("offer")
+    a.expect("offer_timeout", timeout=6)  # a does not answer within 2 s
+    second = b.expect("offer")
+    assert second["contact_id"] == first["contact_id"]
+    r = b.http.post(f"/api/routing/offers/{second['offer_id']}/reject")
+    assert r.status_code == 200
+    # both penalised for 4 s: the contact waits, then goes back to the longest idle (a)
+    third = a.expect("offer", timeout=10)
+    assert third["contact_id"] == first["contact_id"]
+    a.accept(third)
+    assert a.http.post(f"/api/routing/offers/{second['offer_id']}/accept").status_code in (404, 409)
+    log = actions(server)
+    assert log.count("routing.penalty") == 2 and "routing.timeout" in log and "routing.reject" in log
+
+
+def test_overflow_to_general_pool(server):  # noqa: ANN001
+    add_lawyer(server.engine, "fam", ["family"])
+    fam = StaffClient(server, "fam")
+    fam.available()
+    chat = ChatClient(server.ws_url)
+    chat.say("老板拖欠工资不给")  # labour: nobody with that skill
+    assert fam.no_offer(1.5)
+    offer = fam.expect("offer", timeout=6)  # after overflow_after_s=3
+    assert offer["contact_id"] == chat.session["contact_id"]
+    assert "routing.overflow" in actions(server)
+
+
+def test_shift_end_hands_waiting_work_to_whoever_is_on_duty(tmp_path, database_url):  # noqa: ANN001
+    from datetime import datetime
+
+    from hotline.auth.service import get_user_by_username
+    from hotline.database import get_engine, session_scope, upgrade
+    from routing.models import RosterException
+    from tests.conftest import LiveServer, make_settings
+    from tests.routing.conftest import TZ
+
+    settings = make_settings(tmp_path, database_url, offer_timeout_s=60)  # the offer outlives the shift
+    upgrade(settings)
+    server = LiveServer(settings).start()
+    server.engine = get_engine(settings)
+    try:
+        add_lawyer(server.engine, "ending", ["traffic"], shift=("00:00", local_hms(4)))
+        add_lawyer(server.engine, "next", ["traffic"], shift=None)
+        leaving = StaffClient(server, "ending")
+        leaving.available()
+        chat = ChatClient(server.ws_url)
+        chat.say("出了交通事故对方不赔")
+        offer = leaving.expect("offer")
+        with session_scope(server.engine) as session:  # the next lawyer comes on duty now
+            nxt = get_user_by_username(session, "next")
+            session.add(RosterException(user_id=nxt.id, day=datetime.now(TZ).date(), kind="extra",
+                                        start="00:00", end="00:00"))
+        successor = StaffClient(server, "next")
+        successor.available()
+        assert successor.no_offer(1.0)  # the offer is still with the lawyer on shift
+        leaving.expect("offer_cancelled", timeout=8, reason="shift_end")
+        got = successor.expect("offer", timeout=5)
+        assert got["contact_id"] == offer["contact_id"]
+        assert "routing.handover" in actions(server)
+    finally:
+        server.stop()
+
+
+def test_nobody_on_duty_leads_to_callback(server):  # noqa: ANN001
+    add_lawyer(server.engine, "offduty", ["labour"], shift=None)  # no shift: not on duty
+    chat = ChatClient(server.ws_url)
+    chat.say("我被公司拖欠工资了")
+    notice = chat.expect("utterance")
+    assert notice["speaker"] == "system" and "没有值班律师" in notice["text"]
+    manager = server.login("admin", "hotline-admin-12348") if False else None  # noqa: F841
+    lawyer = StaffClient(server, "offduty")
+    callbacks = lawyer.http.get("/api/routing/callbacks").json()
+    assert [c["contact_id"] for c in callbacks] == [chat.session["contact_id"]]
+    assert "我被公司拖欠工资了" in callbacks[0]["transcript"]
+    state = lawyer.http.get("/api/routing/state").json()
+    assert state["callbacks_open"] == 1 and state["waiting_total"] == 1  # it keeps its place
+    assert "routing.callback" in actions(server)
