@@ -119,3 +119,14 @@ class Callback(SQLModel, table=True):
     assigned_to: int | None = Field(default=None, foreign_key="staff_user.id")
     note: str = ""
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RosterRevision(SQLModel, table=True):
+    """One row counting roster changes (shifts, exceptions, holidays). Every ORM write to those
+    tables bumps it in the same transaction (`routing.roster_cache`), so each worker can keep the
+    parsed roster in memory and re-read it only when the revision moves."""
+
+    __tablename__ = "roster_revision"
+
+    id: int = Field(default=1, primary_key=True)
+    revision: int = 0

@@ -110,6 +110,22 @@ def on_duty_users(rules: list[ShiftRule], exceptions: list[Exception_], calendar
     return result
 
 
+def next_change(rules: list[ShiftRule], exceptions: list[Exception_], calendar: Calendar, at: datetime,
+                tz: ZoneInfo) -> datetime:
+    """The earliest moment after `at` when the on-duty set can change: a window (shift, extra
+    duty, partial leave) starting or ending, or the next local midnight, whichever is first."""
+    local = at.astimezone(tz)
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(0, 0), tz)
+    edges = [midnight]
+    for day in (local.date() - timedelta(days=1), local.date(), local.date() + timedelta(days=1)):
+        for _, begin, finish in duty_windows(rules, exceptions, calendar, day, tz, "duty"):
+            edges += [begin, finish]
+        for e in exceptions:
+            if e.day == day and e.kind == "off" and e.start is not None and e.end is not None:
+                edges += list(_window(e.day, e.start, e.end, tz))
+    return min(edge for edge in edges if edge > local)
+
+
 def next_on_duty(rules: list[ShiftRule], exceptions: list[Exception_], calendar: Calendar, at: datetime,
                  tz: ZoneInfo, horizon_days: int = 14) -> list[tuple[int, datetime, datetime]]:
     """The next duty windows starting after `at` (earliest first), within the horizon."""

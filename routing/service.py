@@ -6,12 +6,14 @@ commit. Decisions are serialised across workers: SQLite runs each transaction as
 IMMEDIATE; on PostgreSQL a transaction-level advisory lock is taken first."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from sqlalchemy import String, func, select, text, type_coerce
 from sqlmodel import Session
 
 from hotline.audit import service as audit
@@ -21,7 +23,7 @@ from hotline.contacts import service as contacts
 from hotline.contacts.models import Contact, ContactStatus
 from hotline.directory.service import get_category
 from hotline.timeutil import utcnow
-from routing import roster
+from routing import roster, roster_cache
 from routing.engine import ContactRequest, LawyerState, choose_lawyer
 from routing.models import Callback, Holiday, LawyerProfile, Offer, Presence, QueueEntry, RosterException, Shift
 
@@ -69,20 +71,33 @@ def lock(session: Session) -> None:
 
 
 # -- roster ---------------------------------------------------------------------------------------
-def _rules(session: Session) -> tuple[list[roster.ShiftRule], list[roster.Exception_], roster.Calendar]:
-    rules = [roster.ShiftRule(s.user_id, s.days, roster.parse_time(s.start), roster.parse_time(s.end), s.kind,
-                              s.valid_from, s.valid_to) for s in session.execute(select(Shift)).scalars()]
-    exceptions = [roster.Exception_(e.user_id, e.day, e.kind, roster.parse_time(e.start) if e.start else None,
-                                    roster.parse_time(e.end) if e.end else None)
-                  for e in session.execute(select(RosterException)).scalars()]
-    calendar = roster.Calendar({h.day: h.is_workday for h in session.execute(select(Holiday)).scalars()})
+def _rules(session: Session, around: datetime | None = None, tz: ZoneInfo | None = None
+           ) -> tuple[list[roster.ShiftRule], list[roster.Exception_], roster.Calendar]:
+    """The roster as plain rules. With `around`, only the exceptions and holidays of the days
+    that can matter at that moment (yesterday to tomorrow, local time) are read. Plain column
+    rows, not ORM objects: this runs inside every routing decision."""
+    rules = [roster.ShiftRule(user_id, days, roster.parse_time(start), roster.parse_time(end), kind, vf, vt)
+             for user_id, days, start, end, kind, vf, vt in session.execute(
+                 select(Shift.user_id, Shift.days, Shift.start, Shift.end, Shift.kind, Shift.valid_from,
+                        Shift.valid_to))]
+    exc_query = select(RosterException.user_id, RosterException.day, RosterException.kind, RosterException.start,
+                       RosterException.end)
+    hol_query = select(Holiday.day, Holiday.is_workday)
+    if around is not None:
+        local = around.astimezone(tz) if tz else around
+        first, last = local.date() - timedelta(days=1), local.date() + timedelta(days=1)
+        exc_query = exc_query.where(RosterException.day >= first, RosterException.day <= last)
+        hol_query = hol_query.where(Holiday.day >= first, Holiday.day <= last)
+    exceptions = [roster.Exception_(user_id, day, kind, roster.parse_time(start) if start else None,
+                                    roster.parse_time(end) if end else None)
+                  for user_id, day, kind, start, end in session.execute(exc_query)]
+    calendar = roster.Calendar({day: is_workday for day, is_workday in session.execute(hol_query)})
     return rules, exceptions, calendar
 
 
 def on_duty(session: Session, now: datetime, config: Config) -> dict[int, datetime]:
     """Lawyers on duty now, with the end of their window (谁值班谁接管)."""
-    rules, exceptions, calendar = _rules(session)
-    return roster.on_duty_users(rules, exceptions, calendar, now, config.tz)
+    return roster_cache.cache.on_duty(session, now, config.tz, _rules)
 
 
 def anyone_on_duty(session: Session, now: datetime | None = None, config: Config | None = None) -> bool:
@@ -207,15 +222,33 @@ def create_callback(session: Session, contact_id: int, *, now: datetime | None =
     return events
 
 
+@lru_cache(maxsize=4096)
+def _parse_skills(raw: str) -> frozenset[str]:
+    return frozenset(json.loads(raw) or ())
+
+
+def _skill_set(raw: Any) -> frozenset[str]:
+    """Skills as stored (JSON text on SQLite; psycopg hands PostgreSQL JSON over parsed)."""
+    if raw is None:
+        return frozenset()
+    return _parse_skills(raw) if isinstance(raw, str) else frozenset(raw)
+
+
 def _lawyer_states(session: Session, now: datetime, duty: dict[int, datetime]) -> list[LawyerState]:
     loads = _loads(session)
     pending = set(session.execute(select(Offer.user_id).where(Offer.status == "offered")).scalars())
     states = []
-    for p in session.execute(select(LawyerProfile)).scalars():
-        load = loads.get(p.user_id, {})
-        states.append(LawyerState(p.user_id, frozenset(p.skills), p.idle_since, p.chat_capacity, p.call_capacity,
-                                  load.get("chat", 0), load.get("call", 0), p.state == Presence.available,
-                                  p.user_id in duty, p.penalty_until, p.user_id in pending))
+    rows = session.execute(select(LawyerProfile.user_id, type_coerce(LawyerProfile.skills, String),
+                                  LawyerProfile.idle_since,
+                                  LawyerProfile.chat_capacity, LawyerProfile.call_capacity, LawyerProfile.state,
+                                  LawyerProfile.penalty_until).where(LawyerProfile.state == Presence.available))
+    for user_id, skills, idle_since, chat_capacity, call_capacity, state_, penalty_until in rows:
+        if user_id not in duty:  # 谁值班谁接管: only lawyers on duty now are offered work
+            continue
+        load = loads.get(user_id, {})
+        states.append(LawyerState(user_id, _skill_set(skills), idle_since, chat_capacity, call_capacity,
+                                  load.get("chat", 0), load.get("call", 0), state_ == Presence.available,
+                                  True, penalty_until, user_id in pending))
     return states
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 16:40:27.209636
+Create Date: 2026-11-23 12:32:23.042953
 """
 from alembic import op
 import sqlalchemy as sa
@@ -114,6 +114,11 @@ def upgrade() -> None:
     with op.batch_alter_table('revision', schema=None) as batch_op:
         batch_op.create_index('ix_revision_entity', ['entity', 'entity_id'], unique=False)
 
+    op.create_table('roster_revision',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('staff_user',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -468,6 +473,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_staff_user_role'))
 
     op.drop_table('staff_user')
+    op.drop_table('roster_revision')
     with op.batch_alter_table('revision', schema=None) as batch_op:
         batch_op.drop_index('ix_revision_entity')
 

@@ -1,0 +1,117 @@
+"""Who is on duty, cached per worker: the roster is parsed once per roster revision and the
+on-duty answer is reused until the next shift boundary. Every routing decision asks this
+question, so it must cost a primary-key read, not a parse of every shift.
+
+Correctness across workers: any ORM write to `shift`, `roster_exception` or `holiday` (adds,
+changes, deletes, and bulk UPDATE/DELETE statements) bumps `roster_revision` in the same
+transaction (session events below); readers compare that number with their cache. A write made
+outside the ORM (raw SQL by hand) is picked up after `MAX_AGE_S` at the latest.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session
+
+from routing import roster
+from routing.models import Holiday, RosterException, RosterRevision, Shift
+
+ROSTER_TABLES = (Shift, RosterException, Holiday)
+MAX_AGE_S = 30.0
+
+
+def _touches_roster(objects: object) -> bool:
+    return any(isinstance(obj, ROSTER_TABLES) for obj in objects)  # type: ignore[arg-type]
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _bump_on_flush(session: OrmSession, _context: object, _instances: object) -> None:
+    if session.info.get("roster_bumped"):
+        return
+    if _touches_roster(session.new) or _touches_roster(session.deleted) or _touches_roster(session.dirty):
+        bump(session)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _bump_on_bulk(state) -> None:  # noqa: ANN001
+    if (state.is_update or state.is_delete) and not state.session.info.get("roster_bumped"):
+        mapper = state.bind_arguments.get("mapper")
+        if mapper is not None and mapper.class_ in ROSTER_TABLES:
+            bump(state.session)
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _reset(session: OrmSession, transaction) -> None:  # noqa: ANN001
+    if transaction.parent is None:
+        session.info.pop("roster_bumped", None)
+
+
+def bump(session: OrmSession) -> None:
+    """Mark the roster changed (once per transaction)."""
+    session.info["roster_bumped"] = True
+    result = session.execute(update(RosterRevision).where(RosterRevision.id == 1)
+                             .values(revision=RosterRevision.revision + 1))
+    if result.rowcount == 0:
+        session.add(RosterRevision(id=1, revision=1))
+
+
+def revision(session: Session) -> int:
+    return session.execute(select(RosterRevision.revision).where(RosterRevision.id == 1)).scalar() or 0
+
+
+@dataclass
+class _Entry:
+    revision: int
+    loaded_at: float
+    rules: list[roster.ShiftRule]
+    exceptions: list[roster.Exception_]
+    calendar: roster.Calendar
+    # the last on-duty answer and the interval of time it holds for
+    duty: dict[int, datetime] | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+class RosterCache:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str], _Entry] = {}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def _entry(self, session: Session, loader) -> _Entry:  # noqa: ANN001
+        key = (str(session.get_bind().url), "")
+        rev = revision(session)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry.revision == rev and time.monotonic() - entry.loaded_at < MAX_AGE_S:
+                return entry
+        rules, exceptions, calendar = loader(session)
+        entry = _Entry(rev, time.monotonic(), rules, exceptions, calendar)
+        with self._lock:
+            self._entries[key] = entry
+        return entry
+
+    def on_duty(self, session: Session, now: datetime, tz: ZoneInfo, loader) -> dict[int, datetime]:  # noqa: ANN001
+        """Users on duty at `now` with the end of their window; `loader(session)` parses the roster."""
+        entry = self._entry(session, loader)
+        with self._lock:
+            if entry.duty is not None and entry.valid_from <= now < entry.valid_until:
+                return dict(entry.duty)
+        duty = roster.on_duty_users(entry.rules, entry.exceptions, entry.calendar, now, tz)
+        until = roster.next_change(entry.rules, entry.exceptions, entry.calendar, now, tz)
+        with self._lock:
+            entry.duty, entry.valid_from, entry.valid_until = dict(duty), now, until
+        return duty
+
+
+cache = RosterCache()
+
