@@ -1,5 +1,5 @@
-# Two commands: `make run` (install, migrate, build the knowledge base if absent, start) and
-# `make test` (install, run the whole suite).
+# Two commands: `make run` (install, migrate, build the knowledge base and fine-tune its encoder
+# if absent, start) and `make test` (install, run the whole suite).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -24,6 +24,7 @@ run: install
 	$(BIN)/hotline db upgrade
 	$(BIN)/hotline seed-demo
 	$(BIN)/hotline kb build --if-missing
+	$(BIN)/hotline kb train --if-missing
 	$(BIN)/hotline serve
 
 test: install

@@ -110,10 +110,16 @@ def evaluate_cmd(ctx: typer.Context, queries: Path = typer.Option(..., "--querie
 
 @app.command("train")
 def train_cmd(ctx: typer.Context, epochs: int = typer.Option(3), minutes: float = typer.Option(25.0),
-              rebuild: bool = typer.Option(True, help="rebuild the index with the new model")) -> None:
+              rebuild: bool = typer.Option(True, help="rebuild the index with the new model"),
+              if_missing: bool = typer.Option(False, "--if-missing",
+                                              help="only train when no fine-tuned model exists yet")) -> None:
     """Fine-tune the default encoder on the training split; report before/after on the dev split."""
+    from knowledge_base.encoder import BASE_NAME, models_dir
     from knowledge_base.train import train
 
+    if if_missing and (ctx.obj.embedding_model or any(models_dir(ctx.obj.var_dir).glob(f"{BASE_NAME}-ft-*"))):
+        typer.echo("encoder: configured or already fine-tuned; not training")
+        return
     report = train(ctx.obj, epochs=epochs, max_minutes=minutes)
     typer.echo(json.dumps(report, ensure_ascii=False, indent=1))
     if rebuild:

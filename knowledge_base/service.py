@@ -29,6 +29,8 @@ EXTRA_FAQ_FILE = "hotline_faqs.json"
 
 DEFAULT_FUSION: dict[str, Any] = {
     "k": 60.0, "w_bm25": 1.0, "w_dense": 0.5, "w_faq": 0.5, "core_prior": 0.004, "depth": 300, "faq_depth": 5,
+    # law prior: how often each source law answered the hotline's training questions
+    "w_law": 0.0, "law_counts": {},
     # confidence: logistic model over query features; "confident" when p >= threshold
     "conf_coef": [2.0, 4.0, 3.0], "conf_bias": -4.5, "conf_threshold": 0.35,
 }
@@ -108,6 +110,7 @@ class KnowledgeBase:
         self.fusion = {**DEFAULT_FUSION, **(fusion or {})}
         self.by_id = {a.id: i for i, a in enumerate(data.articles)}
         self.core_mask = np.array([a.core for a in data.articles], dtype=bool)
+        self.sources = [source_of(a.id) for a in data.articles]
         self._faq_lock = threading.Lock()
         self._faq_mask: set[str] = set()
 
@@ -235,6 +238,11 @@ class KnowledgeBase:
             for i in scores:
                 if self.core_mask[i]:
                     scores[i] += prior
+        w_law, law_counts = f.get("w_law", 0.0), f.get("law_counts") or {}
+        if w_law and law_counts:
+            sources = self.sources
+            for i in scores:
+                scores[i] += w_law * math.log1p(law_counts.get(sources[i], 0))
         return sorted(scores.items(), key=lambda kv: -kv[1])
 
     def confidence(self, ranking: Ranking) -> float:
@@ -261,6 +269,11 @@ class KnowledgeBase:
             hits.sort(key=lambda h: -h.score)
             hits = hits[:top]
         return SearchResponse(query=query, hits=hits, confident=confident, confidence=round(p, 4))
+
+
+def source_of(article_id: str) -> str:
+    """The law file an article belongs to: '民法典/合同编#第五百七十七条' → '民法典/合同编'."""
+    return article_id.split("#", 1)[0]
 
 
 def confidence_features(ranking: Ranking) -> list[float]:

@@ -4,7 +4,8 @@ to tune against; the test split is never used).
 
 Each dev question is ranked once with its own FAQ twin masked (a new caller's question
 has no exact copy in the FAQ); then coordinate descent over the fusion weights maximises
-(recall@10 + MRR@10 + recall@100) / 3, and a logistic model over the query features predicts
+(recall@10 + MRR@10 + recall@100) / 3 (the weights include a prior for the laws that answered
+the training questions most often), and a logistic model over the query features predicts
 whether the top 5 hold a right article. The threshold is the lowest that keeps the precision of
 "confident" answers on the dev questions at or above TARGET_PRECISION."""
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from knowledge_base.evaluate import score_ranking
-from knowledge_base.service import DEFAULT_FUSION, FUSION_FILE, KnowledgeBase, confidence_features
+from knowledge_base.service import DEFAULT_FUSION, FUSION_FILE, KnowledgeBase, confidence_features, source_of
 from knowledge_base.splits import faq_twin, split_of
 
 GRID = {
@@ -26,6 +27,7 @@ GRID = {
     "core_prior": [0.0, 0.002, 0.005, 0.01, 0.02],
     "k": [10.0, 30.0, 60.0],
     "faq_depth": [3, 5, 10, 20],
+    "w_law": [0.0, 0.002, 0.004, 0.008, 0.012, 0.016],
 }
 TARGET_PRECISION = 0.8
 
@@ -52,11 +54,22 @@ def rank_each(kb: KnowledgeBase, queries: list[dict[str, Any]], progress: bool) 
     return rankings
 
 
+def law_counts(queries: list[dict[str, Any]]) -> dict[str, int]:
+    """How often each source law holds an answer to a TRAINING question (the hotline's own
+    history; dev and test questions never count)."""
+    counts: dict[str, int] = {}
+    for q in queries:
+        if split_of(q["id"]) == "train":
+            for article_id in q.get("relevant") or []:
+                counts[source_of(article_id)] = counts.get(source_of(article_id), 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
 def tune(kb: KnowledgeBase, queries: list[dict[str, Any]], progress: bool = True, rounds: int = 2) -> dict[str, Any]:
     train = tuning_questions(queries)
     rankings = rank_each(kb, train, progress)
     relevants = [set(q["relevant"]) for q in train]
-    best = {**DEFAULT_FUSION, **{k: v for k, v in kb.fusion.items() if k in GRID}}
+    best = {**DEFAULT_FUSION, **{k: v for k, v in kb.fusion.items() if k in GRID}, "law_counts": law_counts(queries)}
     best_score = _objective(kb, rankings, relevants, best)
     for _ in range(rounds):
         for name, values in GRID.items():
