@@ -23,7 +23,7 @@ from hotline.web import STATIC_DIR, templates
 
 log = logging.getLogger("hotline")
 
-FEATURES = ["routing.views", "hotline.referrals.views", "hotline.voice.views", "admin.views"]
+FEATURES = ["routing.views", "hotline.referrals.views", "hotline.voice.views", "hotline.console.views", "admin.views"]
 
 
 @asynccontextmanager
