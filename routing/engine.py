@@ -1,13 +1,18 @@
 """The routing decision, pure and in memory: which lawyer gets a waiting contact.
 
 Eligible: on duty now, present (available), not on penalty, under capacity for the contact's
-channel, no offer pending, and skilled for the contact's category (or the contact has
-overflowed to the general pool, or its category is 其他). Among the eligible, the one idle
-longest wins (longest-idle-available, as contact-center routers do)."""
+channel, no offer pending, skilled for the contact's category (or the contact has overflowed
+to the general pool, or its category is 其他), and speaking the contact's language or dialect
+when it asked for one other than Mandarin (until it overflows: then any lawyer may help).
+Among the eligible, the one idle longest wins (longest-idle-available, as contact-center
+routers do)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+
+MANDARIN = "普通话"
+DEFAULT_LANGUAGES = {MANDARIN, "zh", "zh-CN", ""}
 
 
 @dataclass
@@ -23,6 +28,7 @@ class LawyerState:
     on_duty: bool = True
     penalty_until: datetime | None = None
     pending_offer: bool = False
+    languages: frozenset[str] = frozenset({MANDARIN})
 
     def free_for(self, channel: str) -> bool:
         if self.calls >= self.call_capacity:  # on a call: nothing else
@@ -38,6 +44,7 @@ class ContactRequest:
     channel: str
     skill: str
     overflow: bool = False
+    language: str = MANDARIN
 
 
 GENERAL_SKILL = "other"
@@ -47,7 +54,8 @@ def eligible(lawyer: LawyerState, request: ContactRequest, now: datetime) -> boo
     return (lawyer.on_duty and lawyer.available and not lawyer.pending_offer
             and (lawyer.penalty_until is None or lawyer.penalty_until <= now)
             and lawyer.free_for(request.channel)
-            and (request.overflow or request.skill == GENERAL_SKILL or request.skill in lawyer.skills))
+            and (request.overflow or request.skill == GENERAL_SKILL or request.skill in lawyer.skills)
+            and (request.overflow or request.language in DEFAULT_LANGUAGES or request.language in lawyer.languages))
 
 
 def choose_lawyer(lawyers: list[LawyerState], request: ContactRequest, now: datetime) -> LawyerState | None:

@@ -88,6 +88,7 @@ class QueueEntry(SQLModel, table=True):
     contact_id: int = Field(foreign_key="contact.id", unique=True)
     channel: str = Field(max_length=10)
     skill: str = Field(max_length=40, index=True)
+    language: str = Field(default="普通话", max_length=16)  # a dialect or language the citizen asked for
     status: str = Field(default="waiting", max_length=12, index=True)  # waiting | offered | assigned | gone
     overflow: bool = False  # any on-duty lawyer may take it
     enqueued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -24,7 +24,7 @@ from hotline.contacts.models import Contact, ContactStatus
 from hotline.directory.service import get_category
 from hotline.timeutil import utcnow
 from routing import roster, roster_cache
-from routing.engine import ContactRequest, LawyerState, choose_lawyer
+from routing.engine import MANDARIN, ContactRequest, LawyerState, choose_lawyer
 from routing.models import Callback, Holiday, LawyerProfile, Offer, Presence, QueueEntry, RosterException, Shift
 
 ROUTING_LOCK = 12348
@@ -169,7 +169,8 @@ def enqueue(session: Session, contact_id: int, category_code: str | None = None,
     skill = category_code or contact.category_code or "other"
     if get_category(session, skill) is None:
         raise RoutingError(f"未知的业务类别: {skill}")
-    entry = QueueEntry(contact_id=contact_id, channel=contact.channel, skill=skill, enqueued_at=now, updated_at=now)
+    entry = QueueEntry(contact_id=contact_id, channel=contact.channel, skill=skill, enqueued_at=now, updated_at=now,
+                       language=contact.language or MANDARIN)
     session.add(entry)
     contact.status, contact.queued_at, contact.category_code = ContactStatus.queued, now, skill
     session.add(contact)
@@ -239,16 +240,16 @@ def _lawyer_states(session: Session, now: datetime, duty: dict[int, datetime]) -
     pending = set(session.execute(select(Offer.user_id).where(Offer.status == "offered")).scalars())
     states = []
     rows = session.execute(select(LawyerProfile.user_id, type_coerce(LawyerProfile.skills, String),
-                                  LawyerProfile.idle_since,
+                                  type_coerce(LawyerProfile.languages, String), LawyerProfile.idle_since,
                                   LawyerProfile.chat_capacity, LawyerProfile.call_capacity, LawyerProfile.state,
                                   LawyerProfile.penalty_until).where(LawyerProfile.state == Presence.available))
-    for user_id, skills, idle_since, chat_capacity, call_capacity, state_, penalty_until in rows:
+    for user_id, skills, languages, idle_since, chat_capacity, call_capacity, state_, penalty_until in rows:
         if user_id not in duty:  # 谁值班谁接管: only lawyers on duty now are offered work
             continue
         load = loads.get(user_id, {})
         states.append(LawyerState(user_id, _skill_set(skills), idle_since, chat_capacity, call_capacity,
                                   load.get("chat", 0), load.get("call", 0), state_ == Presence.available,
-                                  True, penalty_until, user_id in pending))
+                                  True, penalty_until, user_id in pending, _skill_set(languages)))
     return states
 
 
@@ -264,7 +265,8 @@ def dispatch(session: Session, now: datetime | None = None, config: Config | Non
     duty = on_duty(session, now, config)
     lawyers = _lawyer_states(session, now, duty)
     for entry in waiting:
-        chosen = choose_lawyer(lawyers, ContactRequest(entry.contact_id, entry.channel, entry.skill, entry.overflow),
+        chosen = choose_lawyer(lawyers, ContactRequest(entry.contact_id, entry.channel, entry.skill, entry.overflow,
+                                                       entry.language),
                                now)
         if chosen is None:
             continue

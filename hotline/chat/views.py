@@ -1,7 +1,7 @@
 """The citizen chat channel: a page and a WebSocket.
 
 Protocol (JSON text frames; see docs/chat-protocol.md):
-  client → {"type":"hello","resume_token"?,"chat_token"?}   server → {"type":"session",...,"history":[...]}
+  client → {"type":"hello","resume_token"?,"chat_token"?,"language"?}  server → {"type":"session",...,"history":[...]}
   client → {"type":"message","client_id","text"}             server → {"type":"ack","client_id","id","stored_at"}
   client → {"type":"rate","score":1-5,"comment"}             server → {"type":"rated"}
   client → {"type":"end"} | {"type":"ping"}                   server → {"type":"ended"} | {"type":"pong"}
@@ -89,10 +89,13 @@ class ChatSocket:
         return frame
 
     async def hello(self, frame: dict[str, Any], sub: Any) -> None:
-        resume, chat_token = frame.get("resume_token"), frame.get("chat_token")
+        resume, chat_token, language = frame.get("resume_token"), frame.get("chat_token"), frame.get("language")
         if (resume is not None and not isinstance(resume, str)) or (
                 chat_token is not None and not isinstance(chat_token, str)):
             await self.error("invalid", "tokens are strings")
+            return
+        if language is not None and (not isinstance(language, str) or not 0 < len(language) <= 16):
+            await self.error("invalid", "language is a name of at most 16 characters, e.g. 粤语")
             return
 
         def work() -> dict[str, Any]:
@@ -100,7 +103,7 @@ class ChatSocket:
                 contact = contacts.resume_chat(session, resume) if resume else None
                 token = resume
                 if contact is None:
-                    contact, token = contacts.start_chat(session, chat_token=chat_token)
+                    contact, token = contacts.start_chat(session, chat_token=chat_token, language=language)
                 citizen = session.get(contacts.Citizen, contact.citizen_id)
                 case = get_case(session, contact.case_id)
                 history = [contacts.utterance_event(u) for u in

@@ -83,7 +83,7 @@ class Contact(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     queue_wait_s: float | None = None
     disposition: str = Field(default="", max_length=60)  # wrap-up code
-    language: str = Field(default="zh", max_length=16)
+    language: str = Field(default="普通话", max_length=16)  # language or dialect for routing (粤语, 闽南语, English…)
 
 
 class Utterance(SQLModel, table=True):

@@ -48,8 +48,9 @@ def _open_case_for(session: Session, citizen: Citizen, contact: Contact, actor: 
     return case
 
 
-def start_chat(session: Session, *, chat_token: str | None = None) -> tuple[Contact, str]:
-    """A new chat session; returns the contact and its resume token (only the hash is stored)."""
+def start_chat(session: Session, *, chat_token: str | None = None, language: str | None = None) -> tuple[Contact, str]:
+    """A new chat session; returns the contact and its resume token (only the hash is stored).
+    `language`: a language or dialect the citizen asked for (routing prefers lawyers who speak it)."""
     citizen = None
     if chat_token:
         citizen = session.execute(select(Citizen).where(Citizen.chat_token == chat_token)).scalar_one_or_none()
@@ -59,6 +60,8 @@ def start_chat(session: Session, *, chat_token: str | None = None) -> tuple[Cont
         session.flush()
     resume = secrets.token_urlsafe(24)
     contact = Contact(channel=Channel.chat, citizen_id=citizen.id, resume_token_hash=token_hash(resume))
+    if language:
+        contact.language = language
     session.add(contact)
     session.flush()
     actor = f"citizen:{citizen.id}"

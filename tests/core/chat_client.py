@@ -9,9 +9,13 @@ from websockets.sync.client import connect
 
 
 class ChatClient:
-    def __init__(self, ws_url: str, resume_token: str | None = None, chat_token: str | None = None) -> None:
+    def __init__(self, ws_url: str, resume_token: str | None = None, chat_token: str | None = None,
+                 language: str | None = None) -> None:
         self.ws = connect(f"{ws_url}/ws/chat", max_size=2**24, open_timeout=10)
-        self.send({"type": "hello", "resume_token": resume_token, "chat_token": chat_token})
+        hello = {"type": "hello", "resume_token": resume_token, "chat_token": chat_token}
+        if language:
+            hello["language"] = language
+        self.send(hello)
         self.session = self.expect("session")
 
     def send(self, frame: dict[str, Any]) -> None:

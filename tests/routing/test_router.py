@@ -93,6 +93,43 @@ def test_overflow_to_general_pool(server):  # noqa: ANN001
     assert "routing.overflow" in actions(server)
 
 
+def test_dialect_goes_to_a_lawyer_who_speaks_it_then_overflows(server):  # noqa: ANN001
+    add_lawyer(server.engine, "putong", ["labour"])
+    add_lawyer(server.engine, "yue", ["labour"], languages=("普通话", "粤语"))
+    putong, yue = StaffClient(server, "putong"), StaffClient(server, "yue")
+    putong.available()
+    time.sleep(0.2)
+    yue.available()  # putong has been idle longer, but does not speak 粤语
+
+    cantonese = ChatClient(server.ws_url, language="粤语")
+    cantonese.say("老细拖欠我三个月人工")
+    offer = yue.expect("offer")
+    assert offer["contact_id"] == cantonese.session["contact_id"]
+    yue.accept(offer)
+    assert putong.no_offer(0.5)
+
+    mandarin = ChatClient(server.ws_url)
+    mandarin.say("公司拖欠工资")
+    offer = putong.expect("offer")
+    assert offer["contact_id"] == mandarin.session["contact_id"]
+    putong.accept(offer)
+
+    # with the only 粤语 speaker at capacity 1 … a second 粤语 chat waits, then overflows to anyone
+    with Session(server.engine) as session:
+        from routing.models import LawyerProfile
+
+        profile = session.get(LawyerProfile, yue.user_id)
+        profile.chat_capacity = 1
+        session.add(profile)
+        session.commit()
+    second = ChatClient(server.ws_url, language="粤语")
+    second.say("我想问下离职补偿点计")
+    assert putong.no_offer(2.0)  # not before the overflow
+    offer = putong.expect("offer", timeout=8)  # after overflow_after_s=3
+    assert offer["contact_id"] == second.session["contact_id"]
+    assert "routing.overflow" in actions(server)
+
+
 def test_shift_end_hands_waiting_work_to_whoever_is_on_duty(tmp_path, database_url):  # noqa: ANN001
     from datetime import datetime
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-23 12:32:23.042953
+Create Date: 2026-11-23 12:44:59.312931
 """
 from alembic import op
 import sqlalchemy as sa
@@ -323,6 +323,7 @@ def upgrade() -> None:
     sa.Column('contact_id', sa.Integer(), nullable=False),
     sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('skill', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('overflow', sa.Boolean(), nullable=False),
     sa.Column('enqueued_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
