@@ -180,3 +180,24 @@ def test_nobody_on_duty_leads_to_callback(server):  # noqa: ANN001
     state = lawyer.http.get("/api/routing/state").json()
     assert state["callbacks_open"] == 1 and state["waiting_total"] == 1  # it keeps its place
     assert "routing.callback" in actions(server)
+
+
+def test_real_time_state_feed(server):  # noqa: ANN001
+    add_lawyer(server.engine, "watcher", ["family"])
+    watcher = StaffClient(server, "watcher")
+    r = watcher.http.post("/api/routing/presence", json={"state": "break"})
+    assert r.status_code == 200
+    chat = ChatClient(server.ws_url)
+    chat.say("公司拖欠我工资两个月")
+    sent = time.monotonic()
+    while True:  # the feed pushes the queue wall's state at least once a second
+        frame = watcher.expect("state", timeout=3)
+        labour = [q for q in frame["queues"] if q["skill"] == "labour"]
+        if labour and labour[0]["waiting"] == 1:
+            break
+        assert time.monotonic() - sent < 5, "the waiting contact never showed on the feed"
+    assert frame["waiting_total"] == 1 and frame["lawyers_by_state"] == {"break": 1}
+    later = watcher.expect("state", timeout=3)
+    assert later["longest_wait_s"] >= frame["longest_wait_s"]  # the wall's clock moves
+    api = watcher.http.get("/api/routing/state").json()
+    assert api["waiting_total"] == 1 and api["queues"][0]["skill"] == "labour"
