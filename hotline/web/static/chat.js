@@ -70,9 +70,11 @@
       case 'ended': endUi(); break;
       case 'rated':
         $('rating').classList.add('hidden');
-        bubble(null, 'system', '感谢您的评价！', '');
+        $('rating-done').classList.remove('hidden');
+        $('rate-submit').disabled = false;
         break;
       case 'error':
+        $('rate-submit').disabled = false;
         if (frame.client_id) {
           state.outbox = state.outbox.filter((m) => m.client_id !== frame.client_id); persist();
           bubble(frame.client_id, 'citizen', '', '未发送：' + frame.message);
@@ -121,11 +123,24 @@
     if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('composer').requestSubmit(); }
   });
   $('end-chat').addEventListener('click', () => send({ type: 'end' }));
+  const SCORE_LABELS = { 1: '很不满意', 2: '不满意', 3: '一般', 4: '满意', 5: '非常满意' };
+  for (const input of document.querySelectorAll('input[name=score]')) {
+    input.addEventListener('change', () => { $('score-label').textContent = input.value + ' 分 · ' + SCORE_LABELS[input.value]; showError(''); });
+  }
   $('rating').addEventListener('submit', (e) => {
     e.preventDefault();
     const picked = document.querySelector('input[name=score]:checked');
-    if (!picked) { showError('请选择评分'); return; }
-    send({ type: 'rate', score: Number(picked.value), comment: $('rating-comment').value });
+    if (!picked) { showError('请先点击星星打分'); return; }
+    if (!send({ type: 'rate', score: Number(picked.value), comment: $('rating-comment').value.trim() })) {
+      showError('连接已断开，请稍候再提交'); return;
+    }
+    showError('');
+    $('rate-submit').disabled = true;
+  });
+  $('new-chat').addEventListener('click', (e) => {
+    // a new consultation: forget the finished session, keep the citizen's token (same case if still open)
+    e.preventDefault();
+    state.resume = null; state.outbox = []; persist(); location.reload();
   });
   connect();
 })();
