@@ -1,7 +1,9 @@
 """The audit log is hash-chained: tampering with, inserting or deleting an entry is found."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from hotline.audit import service as audit
 from hotline.database import session_scope
@@ -15,6 +17,27 @@ def _fill(engine, n: int = 5) -> None:  # noqa: ANN001
                          data={"text": f"条目{i}", "phone": "13812345678"})
 
 
+def _remove_append_only_guard(conn) -> None:  # noqa: ANN001
+    """What an attacker with the database owner's rights would do first."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("DROP TRIGGER audit_entry_no_change ON audit_entry"))
+    else:
+        conn.execute(text("DROP TRIGGER audit_entry_no_update"))
+        conn.execute(text("DROP TRIGGER audit_entry_no_delete"))
+
+
+def test_database_refuses_to_change_or_delete_entries(settings, engine):  # noqa: ANN001
+    _fill(engine, 3)
+    for statement in ("UPDATE audit_entry SET actor = 'staff:999' WHERE seq = 2",
+                      "DELETE FROM audit_entry WHERE seq = 3"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            with engine.begin() as conn:
+                conn.execute(text(statement))
+    _fill(engine, 1)  # appending still works
+    result = run_cli(settings, "audit", "verify")
+    assert result.returncode == 0 and "4 entries" in result.stdout, result.stderr
+
+
 def test_verify_passes_on_an_intact_log(settings, engine):  # noqa: ANN001
     _fill(engine)
     result = run_cli(settings, "audit", "verify")
@@ -25,6 +48,7 @@ def test_verify_passes_on_an_intact_log(settings, engine):  # noqa: ANN001
 def test_tampered_row_is_named(settings, engine):  # noqa: ANN001
     _fill(engine)
     with engine.begin() as conn:
+        _remove_append_only_guard(conn)
         row = conn.execute(text("SELECT id, seq FROM audit_entry WHERE seq = 3")).one()
         conn.execute(text("UPDATE audit_entry SET actor = 'staff:999' WHERE id = :id"), {"id": row.id})
     result = run_cli(settings, "audit", "verify")
@@ -36,6 +60,7 @@ def test_tampered_row_is_named(settings, engine):  # noqa: ANN001
 def test_deleted_row_is_found(settings, engine):  # noqa: ANN001
     _fill(engine)
     with engine.begin() as conn:
+        _remove_append_only_guard(conn)
         conn.execute(text("DELETE FROM audit_entry WHERE seq = 2"))
     result = run_cli(settings, "audit", "verify")
     assert result.returncode != 0
@@ -45,6 +70,7 @@ def test_deleted_row_is_found(settings, engine):  # noqa: ANN001
 def test_truncated_tail_is_found(settings, engine):  # noqa: ANN001
     _fill(engine)
     with engine.begin() as conn:
+        _remove_append_only_guard(conn)
         conn.execute(text("DELETE FROM audit_entry WHERE seq = 5"))
     result = run_cli(settings, "audit", "verify")
     assert result.returncode != 0

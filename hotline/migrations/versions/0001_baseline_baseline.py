@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-23 12:44:59.312931
+Create Date: 2026-11-23 12:48:00.755458
 """
 from alembic import op
 import sqlalchemy as sa
