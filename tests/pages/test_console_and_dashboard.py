@@ -88,7 +88,13 @@ def test_lawyer_answers_with_suggestions_and_manager_sees_figures_change(hotline
         title = article.locator("a.title").inner_text()
         assert title.startswith("《") and "第" in title and "条" in title
         assert "版" in article.locator(".head").inner_text()  # the version date, or 版本不详
-        assert article.locator("a.title").get_attribute("href").startswith("/console/articles/")
+        with lawyer.expect_popup() as popup:  # the link to the full text (the click is logged)
+            article.locator("a.title").click()
+        full = popup.value
+        full.wait_for_load_state()
+        assert full.inner_text("h1") == title and full.locator("article .text").inner_text().strip()
+        screenshot(full, "console-article-full-text")
+        full.close()
         with session_scope(hotline.engine) as s:
             contact = s.execute(select(Contact).order_by(Contact.id.desc())).scalars().first()
             contact_id, case_id = contact.id, contact.case_id
@@ -130,7 +136,7 @@ def test_lawyer_answers_with_suggestions_and_manager_sees_figures_change(hotline
             assert copied.copied_at is not None
             assert (rated.rating, rated.rating_reason) == ("unhelpful", "不相关")
             actions = set(s.execute(select(AuditEntry.action).where(AuditEntry.contact_id == contact_id)).scalars())
-        assert {"suggestion.shown", "suggestion.copy", "suggestion.rate"} <= actions
+        assert {"suggestion.shown", "suggestion.click", "suggestion.copy", "suggestion.rate"} <= actions
 
         # -- search the knowledge base by hand (the '/' shortcut) ------------------------------------------
         lawyer.keyboard.press("Escape")

@@ -2,7 +2,7 @@
 // articles, publishing it into the running index, and checking that search now finds it.
 (function () {
   'use strict';
-  const { h, api, attempt, toast, localTime } = window.Staff;
+  const { h, api, attempt, toast, localTime, articleHref } = window.Staff;
   const $ = (id) => document.getElementById(id);
   const S = { selected: new Set(), statutes: new Map(), backlog: [] };
 
@@ -64,7 +64,7 @@
     if (!articles.length) list.append(h('li', { class: 'empty' }, '没有找到法条'));
     for (const a of articles) {
       list.append(h('li', { class: 'sugg', dataset: { ref: a.id } },
-        h('div', { class: 'head' }, h('a', { class: 'title', href: '/console/articles/' + encodeURI(a.id), target: '_blank' }, articleLabel(a)),
+        h('div', { class: 'head' }, h('a', { class: 'title', href: articleHref(a.id), target: '_blank' }, articleLabel(a)),
           a.version ? null : h('span', { class: 'badge warn' }, '版本不详')),
         h('div', { class: 'text' }, a.text),
         h('div', { class: 'tools' }, h('button', { type: 'button', class: 'small', 'data-action': 'link',

@@ -3,7 +3,7 @@
 // server), manual knowledge-base search, the case panel, referral, transfer, end and wrap-up.
 (function () {
   'use strict';
-  const { h, api, attempt, toast, localTime } = window.Staff;
+  const { h, api, attempt, toast, localTime, articleHref } = window.Staff;
   const $ = (id) => document.getElementById(id);
   const ME = window.CONSOLE.userId;
   const REASONS = window.CONSOLE.reasons;
@@ -255,7 +255,7 @@
   function suggestionCard(item, idx) {
     const card = h('li', { class: 'sugg' + (item.copied ? ' copied' : '') + (item.rating === 'unhelpful' ? ' rated-unhelpful' : ''),
       dataset: { suggestionId: item.suggestion_id || '', ref: item.id, kind: item.kind } });
-    const link = '/console/articles/' + encodeURI(item.id);
+    const link = articleHref(item.id);
     const meta = [];
     if (item.kind === 'article') {
       meta.push(item.version ? h('span', { class: 'badge', title: '版本日期' }, item.version + ' 版') : h('span', { class: 'badge warn' }, '版本不详'));
@@ -270,7 +270,7 @@
     card.append(h('div', { class: 'text', onclick: () => card.classList.toggle('open'), title: '点击展开/收起' }, body));
     if (item.kind === 'faq' && item.statutes && item.statutes.length) {
       card.append(h('div', { class: 'meta' }, '依据：', ...item.statutes.slice(0, 4).map((s) =>
-        h('a', { href: '/console/articles/' + encodeURI(s), target: '_blank', rel: 'noopener', style: 'margin-right:.4rem' }, s.split('/').pop()))));
+        h('a', { href: articleHref(s), target: '_blank', rel: 'noopener', style: 'margin-right:.4rem' }, s.split('/').pop()))));
     }
     const tools = h('div', { class: 'tools' },
       h('button', { type: 'button', class: 'small primary', 'data-action': 'copy', onclick: () => copyItem(item, card) }, '引用到回复'),

@@ -104,5 +104,8 @@
     });
   });
 
-  window.Staff = { h, api, attempt, toast, pct, secs, num, localTime, localDate, staffSocket };
+  // Article ids hold '/' and '#' (民法典/合同编#第五百七十七条): encode each path segment.
+  function articleHref(id) { return '/console/articles/' + String(id).split('/').map(encodeURIComponent).join('/'); }
+
+  window.Staff = { h, api, attempt, toast, pct, secs, num, localTime, localDate, staffSocket, articleHref };
 })();
