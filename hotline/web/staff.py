@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from hotline.auth.models import ROLE_LABELS
 from hotline.deps import current_user_optional
@@ -69,7 +69,3 @@ def staff_home(request: Request) -> Response:
     if user is None:
         return RedirectResponse("/login", status_code=303)
     return RedirectResponse(HOME_BY_ROLE.get(user.role, "/"), status_code=303)
-
-
-def html(request: Request, template: str, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, template, context)
