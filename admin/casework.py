@@ -52,7 +52,7 @@ def referrals(session: Session, start: datetime, end: datetime) -> dict[str, Any
         return {"available": False, "by_type": {}, "by_status": {}, "matrix": {}, "total": 0}
     created = getattr(model, "created_at")
     rows = session.execute(select(model).where(created >= start, created < end)).scalars().all()
-    kind_attr = next((a for a in ("kind", "type", "office_kind") if hasattr(model, a)), None)
+    kind_attr = next((a for a in ("type", "kind", "office_kind") if hasattr(model, a)), None)
     by_type: Counter[str] = Counter()
     by_status: Counter[str] = Counter()
     matrix: dict[str, Counter[str]] = {}

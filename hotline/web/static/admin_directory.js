@@ -85,6 +85,36 @@
     if (out) { $('office-dialog').close(); loadOffices(); }
   });
 
+  // -- provincial hardship standards (referrals API; the section stays hidden without it) -------------
+  async function loadHardship() {
+    let rows;
+    try { rows = await api('GET', '/api/referrals/hardship-standards' + ($('hs-filter').value ? '?province=' + encodeURIComponent($('hs-filter').value) : '')); }
+    catch (e) { if (e.status !== 404) Staff.toast(e.message, 'error'); return; }
+    $('hardship-section').classList.remove('hidden');
+    const body = $('hardship'); body.replaceChildren();
+    if (!rows.length) body.append(h('tr', {}, h('td', { colspan: 7, class: 'empty' }, '尚未设置经济困难标准')));
+    for (const r of rows) {
+      body.append(h('tr', { dataset: { province: r.province, from: r.effective_from } }, h('td', {}, r.province), h('td', {}, r.effective_from),
+        h('td', { class: 'num' }, r.version), h('td', { class: 'num' }, r.monthly_income_per_member), h('td', { class: 'small' }, r.basis || ''),
+        h('td', { class: 'small' }, r.note || ''),
+        h('td', {}, r.in_force ? h('span', { class: 'badge ok' }, '现行') : h('span', { class: 'badge' }, '历史'), r.sample ? h('span', { class: 'badge warn' }, '示例') : null)));
+    }
+  }
+  async function initHardship() {
+    let meta;
+    try { meta = await api('GET', '/api/referrals/meta'); } catch (e) { return; }
+    for (const [c, l] of Staff.pairs(meta.provinces)) { $('hs-province').append(h('option', { value: c }, l)); $('hs-filter').append(h('option', { value: c }, l)); }
+    $('hs-filter').addEventListener('change', loadHardship);
+    $('hardship-form').addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const body = { province: $('hs-province').value, effective_from: $('hs-from').value, monthly_income_per_member: Number($('hs-amount').value),
+        basis: $('hs-basis').value.trim(), note: $('hs-note').value.trim(), sample: $('hs-sample').checked };
+      if (await attempt(() => api('POST', '/api/referrals/hardship-standards', body), '已添加标准版本')) { e.target.reset(); loadHardship(); }
+    });
+    loadHardship();
+  }
+
   loadCategories().then(loadOffices);
+  initHardship();
   window.DirectoryAdmin = { reload: () => loadCategories().then(loadOffices) };
 })();

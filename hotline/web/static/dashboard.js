@@ -2,12 +2,13 @@
 // from the audit log), CSV exports, and the live queue wall (staff WebSocket + voice status).
 (function () {
   'use strict';
-  const { h, api, attempt, pct, secs, num, localDate } = window.Staff;
+  const { h, api, attempt, pct, secs, num, localDate, labelOf } = window.Staff;
   const $ = (id) => document.getElementById(id);
   const STATE_LABELS = { available: '空闲', busy: '忙碌', wrapup: '话后整理', break: '小休', offline: '离线' };
   const PLOT = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
   const FONT = { family: '"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif', size: 12 };
   let categories = {};
+  let referralMeta = {};  // labels of referral types and statuses (GET /api/referrals/meta)
   let lastReport = null;
 
   // -- filters ----------------------------------------------------------------------------------------
@@ -93,8 +94,8 @@
     const ref = r.referrals;
     const types = Object.keys(ref.matrix || {});
     const statuses = [...new Set(types.flatMap((t) => Object.keys(ref.matrix[t])))];
-    const rt = statuses.map((s) => ({ type: 'bar', name: ref.status_labels && ref.status_labels[s] || s,
-      x: types.map((t) => (ref.type_labels && ref.type_labels[t]) || t), y: types.map((t) => ref.matrix[t][s] || 0) }));
+    const rt = statuses.map((s) => ({ type: 'bar', name: labelOf(referralMeta.statuses, s),
+      x: types.map((t) => labelOf(referralMeta.types, t)), y: types.map((t) => ref.matrix[t][s] || 0) }));
     const hidden = { visible: false };
     Plotly.react('chart-referrals', rt, layout(Object.assign({ margin: { l: 35, r: 10, t: 10, b: 40 }, annotations: ref.available ? emptyNote(rt) :
       [{ text: '转介模块未启用', showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5 }] }, rt.length ? {} : { xaxis: hidden, yaxis: hidden })), PLOT);
@@ -123,7 +124,8 @@
     if (!ref.available) rt.append(h('tr', {}, h('td', { class: 'empty' }, '转介模块未启用')));
     else {
       rt.append(h('tr', {}, h('th', {}, '合计'), h('td', { class: 'num' }, ref.total)));
-      for (const [k, n] of Object.entries(ref.by_status)) rt.append(h('tr', {}, h('td', {}, (ref.status_labels && ref.status_labels[k]) || k), h('td', { class: 'num' }, n)));
+      for (const [k, n] of Object.entries(ref.by_type)) rt.append(h('tr', {}, h('td', {}, labelOf(referralMeta.types, k)), h('td', { class: 'num' }, n)));
+      for (const [k, n] of Object.entries(ref.by_status)) rt.append(h('tr', {}, h('td', { class: 'muted' }, labelOf(referralMeta.statuses, k)), h('td', { class: 'num' }, n)));
     }
     const dp = $('dispositions'); dp.replaceChildren();
     const entries = Object.entries(r.dispositions);
@@ -199,6 +201,7 @@
     initFilters();
     const cats = await attempt(() => api('GET', '/api/admin/categories'));
     for (const c of cats || []) categories[c.code] = c.name;
+    try { referralMeta = await api('GET', '/api/referrals/meta'); } catch (e) { referralMeta = {}; }
     await load();
     renderWall(lastState);
     pollVoice(); setInterval(pollVoice, 5000);

@@ -107,5 +107,17 @@
   // Article ids hold '/' and '#' (民法典/合同编#第五百七十七条): encode each path segment.
   function articleHref(id) { return '/console/articles/' + String(id).split('/').map(encodeURIComponent).join('/'); }
 
-  window.Staff = { h, api, attempt, toast, pct, secs, num, localTime, localDate, staffSocket, articleHref };
+  // Label lists from /api/referrals/meta and the like, in any of the usual shapes:
+  // ["a", ...], [{code, label}, ...], [[code, label], ...] or {code: label}. Returns [[code, label], ...].
+  function pairs(list) {
+    if (!list) return [];
+    if (Array.isArray(list)) {
+      return list.map((x) => Array.isArray(x) ? [x[0], x[1]] : (typeof x === 'object' && x !== null)
+        ? [x.code ?? x.value ?? x.id ?? x.name, x.label ?? x.name ?? x.code] : [x, x]);
+    }
+    return Object.entries(list).map(([k, v]) => [k, typeof v === 'object' && v !== null ? (v.label ?? v.name ?? k) : v]);
+  }
+  function labelOf(list, code) { const hit = pairs(list).find(([c]) => c === code); return hit ? hit[1] : code; }
+
+  window.Staff = { h, api, attempt, toast, pct, secs, num, localTime, localDate, staffSocket, articleHref, pairs, labelOf };
 })();
