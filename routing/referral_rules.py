@@ -1,0 +1,651 @@
+"""Legal-aid eligibility under the 法律援助法 (2021): an application in, an assessment out, with
+the article behind every conclusion. Pure: no database; the provincial hardship standards
+(art. 34) are passed in as rows.
+
+How the outcome is decided (docs/referrals.md has the long form):
+- A matter qualifies under art. 31 (items 1-8; item 9 with the legal basis named), art. 29
+  (victims in criminal cases), art. 33 (retrial) or art. 32 (items 1-4 need the matching fact
+  about the applicant: hero's close relative, act of bravery, acquittal on retrial, victim of
+  abuse/abandonment/domestic violence; item 5 with the legal basis named).
+- Art. 32 removes the hardship CONDITION: economic_review "not_applicable", eligible true.
+- Art. 42 keeps the condition but exempts the REVIEW: economic_review "exempt", eligible true.
+  Item 3 covers migrant workers claiming wages (劳动报酬) or work-injury damages only.
+- Otherwise economic_review "required": declared income per household member is compared with
+  the province's standard in force on the application date (the row used is recorded); within
+  the standard or unknown -> "needs_review" (the legal-aid centre reviews, art. 41: by the
+  applicant's integrity pledge or data sharing; no certificates are asked for); above it -> false.
+- Anything resting on a legal basis staff must check (art. 31(9), 32(5), 42(4)) is at best
+  "needs_review". An applicant who already has a lawyer or agent does not qualify.
+- Art. 44: a limitation period or time limit ending in under 7 days, or preservation / advance
+  enforcement needed -> urgent (provisional aid before review).
+- Criminal defence (arts. 24-28) is its own track: art. 25(1) and art. 28 cases -> true with no
+  hardship condition; other suspects/defendants without a defender (art. 24) -> "needs_review".
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from routing.referral_law import LEGAL_AID_LAW, LEGAL_AID_VERSION, QUOTES, article_id, cite, quote
+
+PROVINCES = [
+    "北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省", "江苏省", "浙江省",
+    "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省", "海南省", "四川省", "贵州省",
+    "云南省", "陕西省", "甘肃省", "青海省", "台湾省", "内蒙古自治区", "广西壮族自治区", "西藏自治区",
+    "宁夏回族自治区", "新疆维吾尔自治区", "香港特别行政区", "澳门特别行政区",
+]
+
+
+@dataclass(frozen=True)
+class Matter:
+    label: str
+    basis: str  # "art31" | "art32" | "art29" | "art33" | "none"
+    article: int | None = None
+    item: int | None = None
+    routes: tuple[str, ...] = ()  # other routes when it does not qualify
+
+
+MATTERS: dict[str, Matter] = {
+    "state_compensation": Matter("请求国家赔偿", "art31", 31, 1),
+    "social_insurance": Matter("请求给予社会保险待遇", "art31", 31, 2),
+    "social_assistance": Matter("请求给予社会救助", "art31", 31, 2),
+    "pension_relief": Matter("请求发给抚恤金", "art31", 31, 3),
+    "elder_support": Matter("请求给付赡养费", "art31", 31, 4),
+    "child_support": Matter("请求给付抚养费", "art31", 31, 4),
+    "spousal_support": Matter("请求给付扶养费", "art31", 31, 4),
+    "labour_relationship": Matter("请求确认劳动关系", "art31", 31, 5),
+    "labour_remuneration": Matter("请求支付劳动报酬", "art31", 31, 5),
+    "capacity_declaration": Matter("请求认定公民无民事行为能力或者限制民事行为能力", "art31", 31, 6),
+    "work_injury_compensation": Matter("请求工伤事故人身损害赔偿", "art31", 31, 7),
+    "traffic_accident_compensation": Matter("请求交通事故人身损害赔偿", "art31", 31, 7),
+    "food_drug_safety_compensation": Matter("请求食品药品安全事故人身损害赔偿", "art31", 31, 7),
+    "medical_accident_compensation": Matter("请求医疗事故人身损害赔偿", "art31", 31, 7),
+    "environmental_damage": Matter("请求环境污染、生态破坏损害赔偿", "art31", 31, 8),
+    "other_by_law": Matter("法律、法规、规章规定的其他事项", "art31", 31, 9),
+    "hero_martyr_rights": Matter("维护英雄烈士的人格权益", "art32", 32, 1),
+    "bravery_civil_rights": Matter("因见义勇为行为主张相关民事权益", "art32", 32, 2),
+    "victim_rights": Matter("虐待、遗弃或者家庭暴力受害人主张相关权益", "art32", 32, 4),
+    "criminal_victim": Matter("刑事案件被害人、自诉人、附带民事诉讼原告人请求诉讼代理", "art29", 29),
+    "retrial": Matter("申诉、再审案件（已决定再审或者已提出抗诉）", "art33", 33),
+    "neighbour": Matter("邻里纠纷", "none", routes=("mediation", "justice_bureau")),
+    "contract_debt": Matter("合同、借贷等债务纠纷", "none", routes=("mediation", "court")),
+    "property_management": Matter("物业、房屋纠纷", "none", routes=("mediation", "court")),
+    "consumer": Matter("消费纠纷", "none", routes=("mediation", "court")),
+    "divorce": Matter("离婚纠纷", "none", routes=("mediation", "court")),
+    "inheritance": Matter("继承纠纷", "none", routes=("mediation", "court")),
+    "land": Matter("土地承包、宅基地纠纷", "none", routes=("justice_bureau", "mediation")),
+    "other": Matter("其他事项", "none", routes=("justice_bureau", "court")),
+}
+
+ASSISTANCE = {
+    "minimum_living": "最低生活保障（低保）对象",
+    "extreme_poverty": "特困人员救助供养对象",
+    "other_social_assistance": "其他社会救助对象",
+    "judicial_assistance": "司法救助对象",
+    "preferential_care": "优抚对象",
+}
+VIOLENCE = {"abuse": "虐待", "abandonment": "遗弃", "domestic_violence": "家庭暴力"}
+DEADLINE_KINDS = {"limitation": "诉讼时效", "arbitration": "仲裁时效", "appeal": "上诉期限",
+                  "reconsideration": "行政复议申请期限", "litigation": "起诉期限", "other": "其他法定期限"}
+ROUTE_LABELS = {"mediation": "人民调解", "justice_bureau": "司法所", "court": "向人民法院起诉",
+                "petitions": "信访"}
+# Art. 32(4): the "related rights" a victim of abuse, abandonment or domestic violence asserts.
+VICTIM_RELATED = {"victim_rights", "elder_support", "child_support", "spousal_support", "divorce"}
+# Art. 42(3): what a migrant worker's claim must be for the review exemption.
+MIGRANT_MATTERS = {"labour_remuneration", "work_injury_compensation"}
+
+Eligible = bool | Literal["needs_review"]
+_RANK = {False: 0, "needs_review": 1, True: 2}
+
+
+class ApplicationError(ValueError):
+    """Missing or contradictory input: `errors` lists each problem (field, Chinese message)."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        self.errors = errors
+        super().__init__("申请信息有误：" + "；".join(f"{e['field']}：{e['message']}" if e["field"] else e["message"]
+                                                   for e in errors) + " (invalid application)")
+
+
+class Applicant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="", max_length=64)
+    age: int | None = Field(default=None, ge=0, le=150)
+    minor: bool | None = None
+    elderly: bool | None = None
+    disabled: bool = False
+    has_fixed_income: bool | None = None
+    assistance: list[Literal["minimum_living", "extreme_poverty", "other_social_assistance", "judicial_assistance",
+                             "preferential_care"]] = []
+    migrant_worker: bool = False
+    hero_martyr_relative: bool = False
+    act_of_bravery: bool = False
+    retrial_acquitted: bool = False
+    violence_victim: Literal["abuse", "abandonment", "domestic_violence"] | None = None
+
+    @property
+    def is_minor(self) -> bool:
+        return bool(self.minor) if self.minor is not None else (self.age is not None and self.age < 18)
+
+    @property
+    def is_elderly(self) -> bool:
+        return bool(self.elderly) if self.elderly is not None else (self.age is not None and self.age >= 60)
+
+
+class Economy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    household_size: int | None = Field(default=None, ge=1, le=50)
+    household_monthly_income: float | None = Field(default=None, ge=0)
+    monthly_income_per_member: float | None = Field(default=None, ge=0)
+    integrity_pledge: bool = False
+
+
+class CriminalFacts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    has_defender: bool = False
+    vision_hearing_speech_disabled: bool = False
+    not_fully_capable_adult: bool = False
+    possible_life_or_death_sentence: bool = False
+    death_penalty_review: bool = False
+    trial_in_absentia: bool = False
+    compulsory_medical: bool = False
+
+
+class Application(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    province: str = Field(max_length=20)
+    application_date: date | None = None
+    matter_types: list[str] = []
+    matter_description: str = Field(default="", max_length=2000)
+    other_matter_basis: str = Field(default="", max_length=500)
+    has_representative: bool = False
+    applicant: Applicant = Field(default_factory=Applicant)
+    economy: Economy = Field(default_factory=Economy)
+    deadline_date: date | None = None
+    deadline_kind: Literal["limitation", "arbitration", "appeal", "reconsideration", "litigation", "other"] | None = None
+    preservation_needed: bool = False
+    criminal_defence: bool = False
+    criminal: CriminalFacts | None = None
+    other_exemption_basis: str = Field(default="", max_length=500)
+    other_review_exemption_basis: str = Field(default="", max_length=500)
+
+
+@dataclass(frozen=True)
+class HardshipRow:
+    """One version of a province's economic-hardship standard (art. 34)."""
+
+    id: int | None
+    province: str
+    effective_from: date
+    version: int
+    monthly_income_per_member: float
+    basis: str = ""
+    sample: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "province": self.province, "effective_from": self.effective_from.isoformat(),
+                "version": self.version, "monthly_income_per_member": self.monthly_income_per_member,
+                "basis": self.basis, "sample": self.sample}
+
+
+def standard_in_force(rows: Sequence[HardshipRow], province: str, on: date) -> HardshipRow | None:
+    """The row in force on `on`: the latest effective date not after it; among rows with that
+    date, the highest version (a correction supersedes the row it corrects)."""
+    candidates = [r for r in rows if r.province == province and r.effective_from <= on]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda r: (r.effective_from, r.version))
+
+
+# -- validation ------------------------------------------------------------------------------------
+_PYDANTIC_MESSAGES = {
+    "missing": "缺少必填项",
+    "extra_forbidden": "未知字段（请检查拼写）",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "literal_error": "取值无效",
+    "bool_parsing": "须为 true 或 false",
+    "bool_type": "须为 true 或 false",
+    "int_parsing": "须为整数",
+    "int_type": "须为整数",
+    "int_from_float": "须为整数",
+    "float_parsing": "须为数字",
+    "float_type": "须为数字",
+    "date_from_datetime_parsing": "日期格式须为 YYYY-MM-DD",
+    "date_parsing": "日期格式须为 YYYY-MM-DD",
+    "date_type": "日期格式须为 YYYY-MM-DD",
+    "string_type": "须为文字",
+    "string_too_long": "内容过长",
+    "list_type": "须为列表",
+    "model_type": "须为对象",
+    "dict_type": "须为对象",
+}
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def _pydantic_errors(exc: ValidationError) -> list[dict[str, str]]:
+    out = []
+    for err in exc.errors():
+        message = _PYDANTIC_MESSAGES.get(err["type"], "格式不正确")
+        if err["type"] in ("greater_than_equal", "less_than_equal") and "ctx" in err:
+            bound = next(iter(err["ctx"].values()))
+            message += f"（{'不能小于' if err['type'] == 'greater_than_equal' else '不能大于'} {bound:g}）"
+        if err["type"] == "literal_error" and "ctx" in err:
+            message += f"（可选：{err['ctx'].get('expected', '')}）"
+        out.append({"field": _field(err["loc"]), "message": message})
+    return out
+
+
+def parse_application(data: Any, today: date) -> Application:
+    """Validate an application (a dict from JSON). Raises ApplicationError listing every problem:
+    wrong types and unknown fields, unknown province or matter types, contradictions."""
+    if not isinstance(data, dict):
+        raise ApplicationError([{"field": "", "message": "申请须为 JSON 对象"}])
+    try:
+        app = Application.model_validate(data)
+    except ValidationError as exc:
+        errors = _pydantic_errors(exc)
+        province = data.get("province")
+        if isinstance(province, str) and province and province not in PROVINCES:
+            errors.append({"field": "province", "message": f"未知的省份「{province}」"})
+        matters = data.get("matter_types")
+        if isinstance(matters, list):
+            errors.extend({"field": f"matter_types.{i}", "message": f"未知的申请事项「{code}」"}
+                          for i, code in enumerate(matters) if isinstance(code, str) and code not in MATTERS)
+        raise ApplicationError(errors) from None
+    errors: list[dict[str, str]] = []
+
+    def bad(field: str, message: str) -> None:
+        errors.append({"field": field, "message": message})
+
+    person = app.applicant
+    if app.province not in PROVINCES:
+        bad("province", f"未知的省份「{app.province}」（须为省、自治区、直辖市全称，如「广东省」「北京市」）")
+    if app.application_date and app.application_date > today:
+        bad("application_date", f"申请日期 {app.application_date} 晚于今天 {today}")
+    seen: list[str] = []
+    for i, code in enumerate(app.matter_types):
+        if code not in MATTERS:
+            bad(f"matter_types.{i}", f"未知的申请事项「{code}」")
+        elif code not in seen:
+            seen.append(code)
+    app.matter_types = seen
+    if app.criminal_defence:
+        if app.matter_types:
+            bad("matter_types", "刑事辩护法律援助（第二十四条至第二十八条）单独办理，请勿同时填写民事、行政事项")
+    elif app.criminal is not None:
+        bad("criminal", "填写了刑事辩护情况，但 criminal_defence 不是 true（前后矛盾）")
+    elif not app.matter_types and not any(e["field"].startswith("matter_types") for e in errors):
+        bad("matter_types", "请至少选择一项申请事项")
+    if "other_by_law" in app.matter_types and not app.other_matter_basis.strip():
+        bad("other_matter_basis", "选择「法律、法规、规章规定的其他情形」（第三十一条第（九）项）须写明依据")
+    if "hero_martyr_rights" in app.matter_types and not person.hero_martyr_relative:
+        bad("applicant.hero_martyr_relative", "申请事项为维护英雄烈士人格权益，但未确认申请人是英雄烈士近亲属（前后矛盾）")
+    if "bravery_civil_rights" in app.matter_types and not person.act_of_bravery:
+        bad("applicant.act_of_bravery", "申请事项为见义勇为民事权益，但未确认存在见义勇为行为（前后矛盾）")
+    if "victim_rights" in app.matter_types and not person.violence_victim:
+        bad("applicant.violence_victim", "申请事项为受害人主张相关权益，但未说明遭受虐待、遗弃或者家庭暴力（前后矛盾）")
+    if person.age is not None:
+        if person.minor is True and person.age >= 18:
+            bad("applicant.minor", f"标为未成年人，但年龄为 {person.age} 岁（前后矛盾）")
+        if person.minor is False and person.age < 18:
+            bad("applicant.minor", f"年龄为 {person.age} 岁，却标为非未成年人（前后矛盾）")
+        if person.elderly is True and person.age < 60:
+            bad("applicant.elderly", f"标为老年人（六十周岁以上），但年龄为 {person.age} 岁（前后矛盾）")
+        if person.elderly is False and person.age >= 60:
+            bad("applicant.elderly", f"年龄为 {person.age} 岁，却标为非老年人（前后矛盾）")
+    if person.minor and person.elderly:
+        bad("applicant.elderly", "不能同时为未成年人和老年人（前后矛盾）")
+    eco = app.economy
+    if eco.household_monthly_income is not None and eco.household_size is None:
+        bad("economy.household_size", "填写了家庭月收入，须同时填写家庭人口数")
+    if (eco.household_monthly_income is not None and eco.household_size and eco.monthly_income_per_member is not None
+            and abs(eco.household_monthly_income / eco.household_size - eco.monthly_income_per_member) > 1):
+        bad("economy.monthly_income_per_member",
+            f"人均月收入 {eco.monthly_income_per_member} 与家庭月收入 {eco.household_monthly_income} ÷ "
+            f"{eco.household_size} 人不一致（前后矛盾）")
+    if app.deadline_kind and not app.deadline_date:
+        bad("deadline_date", "填写了期限种类，须填写期限届满日期")
+    if errors:
+        raise ApplicationError(errors)
+    return app
+
+
+# -- assessment ------------------------------------------------------------------------------------
+class _Out:
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+        self.articles: list[str] = []
+        self.findings: list[dict[str, Any]] = []
+        self.warnings: list[str] = []
+
+    def find(self, conclusion: str, reason: str, article: int, item: int | None = None,
+             paragraph: int | None = None) -> None:
+        citation = cite(article, item, paragraph)
+        self.reasons.append(f"{reason}（{citation}）")
+        if citation not in self.articles:
+            self.articles.append(citation)
+        self.findings.append({"conclusion": conclusion, "article": citation, "article_id": article_id(article),
+                              "text": QUOTES.get((article, item), ""),
+                              "reason": reason})
+
+
+def _income_per_member(eco: Economy) -> float | None:
+    if eco.monthly_income_per_member is not None:
+        return round(eco.monthly_income_per_member, 2)
+    if eco.household_monthly_income is not None and eco.household_size:
+        return round(eco.household_monthly_income / eco.household_size, 2)
+    return None
+
+
+def _art32(app: Application, code: str) -> int | None:
+    """The art. 32 item that removes the hardship condition for this matter, if any."""
+    person = app.applicant
+    if code == "hero_martyr_rights" and person.hero_martyr_relative:
+        return 1
+    if code == "bravery_civil_rights" and person.act_of_bravery:
+        return 2
+    if code == "state_compensation" and person.retrial_acquitted:
+        return 3
+    if person.violence_victim and code in VICTIM_RELATED:
+        return 4
+    if app.other_exemption_basis.strip():
+        return 5
+    return None
+
+
+def _art42(app: Application, code: str | None) -> list[int]:
+    """The art. 42 items under which the hardship review is exempted."""
+    person, items = app.applicant, []
+    if (person.is_minor or person.is_elderly or person.disabled) and person.has_fixed_income is False:
+        items.append(1)
+    if person.assistance:
+        items.append(2)
+    if person.migrant_worker and code in MIGRANT_MATTERS:
+        items.append(3)
+    if app.other_review_exemption_basis.strip():
+        items.append(4)
+    return items
+
+
+def _people(app: Application) -> str:
+    person, groups = app.applicant, []
+    if person.is_minor:
+        groups.append("未成年人")
+    if person.is_elderly:
+        groups.append("老年人")
+    if person.disabled:
+        groups.append("残疾人")
+    return "、".join(groups)
+
+
+def _urgency(app: Application, out: _Out, on: date) -> tuple[bool, list[dict[str, Any]]]:
+    urgent, deadlines = False, []
+    if app.deadline_date:
+        days_left = (app.deadline_date - on).days
+        kind = app.deadline_kind or "other"
+        deadlines.append({"kind": kind, "label": DEADLINE_KINDS[kind], "date": app.deadline_date.isoformat(),
+                          "days_left": days_left})
+        if 0 <= days_left < 7:
+            urgent = True
+            out.find("urgent", f"{DEADLINE_KINDS[kind]}于 {app.deadline_date} 届满，距申请日仅剩 {days_left} 日，不足七日，"
+                     "需要及时提起诉讼或者申请仲裁、行政复议：法律援助机构可以决定先行提供法律援助", 44, 1)
+        elif days_left < 0:
+            out.warnings.append(f"所填{DEADLINE_KINDS[kind]}已于 {app.deadline_date} 届满：请核实是否存在中止、中断等情形，"
+                                "并尽快告知当事人")
+    if app.preservation_needed:
+        urgent = True
+        out.find("urgent", "需要立即申请财产保全、证据保全或者先予执行：法律援助机构可以决定先行提供法律援助", 44, 2)
+    return urgent, deadlines
+
+
+def _hardship(app: Application, standard: HardshipRow | None, income: float | None, out: _Out) -> tuple[Eligible, str]:
+    """Economic review required: compare declared income with the standard (art. 34, 41)."""
+    if standard is None:  # parse/assess guarantee a standard when the review is required
+        raise ApplicationError([{"field": "province", "message": "未配置经济困难标准"}])
+    std = standard.monthly_income_per_member
+    label = f"{standard.province}经济困难标准（{standard.effective_from} 起施行，第 {standard.version} 版" \
+            f"{'，示例数值待核实' if standard.sample else ''}）家庭人均月收入 {std:g} 元"
+    if income is None:
+        out.find("economic_unknown", f"未申报家庭收入，须由法律援助机构核查经济困难状况；适用{label}", 34)
+        status: str = "unknown"
+        eligible: Eligible = "needs_review"
+    elif income <= std:
+        out.find("economic_within", f"申报的家庭人均月收入 {income:g} 元，不高于{label}", 34)
+        status, eligible = "within_standard", "needs_review"
+    else:
+        out.find("economic_above", f"申报的家庭人均月收入 {income:g} 元，高于{label}，不符合经济困难条件", 34)
+        return False, "above_standard"
+    if app.economy.integrity_pledge:
+        out.find("pledge", "申请人已如实说明经济困难状况并作出个人诚信承诺，由法律援助机构据此核查，无需另行提交证明材料", 41)
+    else:
+        out.find("pledge_missing", "申请人尚未作出个人诚信承诺：法律援助机构可以由申请人进行个人诚信承诺，或者通过信息共享查询核查经济困难状况",
+                 41)
+    return eligible, status
+
+
+def assess(app: Application, standards: Sequence[HardshipRow], today: date) -> dict[str, Any]:
+    """Assess a validated application. Raises ApplicationError when the economic review needs a
+    hardship standard the province does not have for the application date."""
+    on = app.application_date or today
+    out = _Out()
+    standard = standard_in_force(standards, app.province, on)
+    income = _income_per_member(app.economy)
+    if app.criminal_defence:
+        result = _criminal(app, standard, income, out)
+    else:
+        result = _civil(app, standard, income, out)
+    urgent, deadlines = _urgency(app, out, on)
+    if app.has_representative:
+        if not app.criminal_defence:
+            out.find("has_representative", "申请人已委托律师或者其他代理人，不符合“没有委托代理人”的条件", 31)
+        out.find("has_representative", "受援人自行委托律师或者其他代理人的，法律援助机构应当终止法律援助", 48, 6)
+    eligible = False if app.has_representative else result["eligible"]
+    routes: list[str] = []
+    if eligible is False and not app.has_representative:
+        for code in app.matter_types:
+            for route in MATTERS[code].routes:
+                if route not in routes:
+                    routes.append(route)
+        if not routes and not app.criminal_defence:
+            routes = ["mediation", "court"]
+        if routes:
+            out.reasons.append("可告知当事人其他途径：" + "、".join(ROUTE_LABELS[r] for r in routes) + "。")
+    return {
+        "eligible": eligible,
+        "track": "criminal_defence" if app.criminal_defence else "civil_administrative",
+        "economic_review": result["economic_review"],
+        "economic_status": result["economic_status"],
+        "urgent": urgent,
+        "reasons": out.reasons,
+        "articles": out.articles,
+        "findings": out.findings,
+        "matters": result.get("matters", []),
+        "qualifying_matters": [m["code"] for m in result.get("matters", []) if m["qualifies"]],
+        "non_qualifying_matters": [m["code"] for m in result.get("matters", []) if not m["qualifies"]],
+        "hardship_standard": standard.as_dict() if standard and result["economic_status"] != "not_assessed" else None,
+        "income_per_member": income,
+        "integrity_pledge": app.economy.integrity_pledge,
+        "deadlines": deadlines,
+        "suggested_routes": routes,
+        "warnings": out.warnings,
+        "application_date": on.isoformat(),
+        "rules": f"{LEGAL_AID_LAW}({LEGAL_AID_VERSION})",
+    }
+
+
+def _civil(app: Application, standard: HardshipRow | None, income: float | None, out: _Out) -> dict[str, Any]:
+    matters: list[dict[str, Any]] = []
+    need_review: list[str] = []
+    person = app.applicant
+    # 1. which matters qualify, and under which article
+    for code in app.matter_types:
+        m = MATTERS[code]
+        item32 = _art32(app, code) if m.basis == "none" else None
+        if item32 in (4, 5):  # e.g. a victim of domestic violence seeking a divorce: art. 32 itself
+            why = (f"申请人遭受{VIOLENCE[person.violence_victim]}，「{m.label}」是受害人主张的相关权益" if item32 == 4
+                   else f"申请人依据「{app.other_exemption_basis.strip()}」申请（须由法律援助机构核实该规定）")
+            out.find("matter_qualifies", f"{why}，属于法律援助法第三十二条规定的情形", 32, item32)
+            matters.append({"code": code, "label": m.label, "qualifies": True, "article": cite(32, item32)})
+            continue
+        if m.basis == "none":
+            out.find("matter_not_listed", f"「{m.label}」不属于法律援助法第三十一条列举的事项，也不属于第三十二条规定的情形", 31)
+            matters.append({"code": code, "label": m.label, "qualifies": False, "article": None})
+            continue
+        citation = cite(m.article, m.item) if m.item else cite(m.article)
+        if m.basis == "art31":
+            reason = f"申请事项「{m.label}」属于可以申请法律援助的事项：“{quote(31, m.item)}”"
+            if code == "other_by_law":
+                reason += f"，申请人所依据的规定：{app.other_matter_basis.strip()}（须由法律援助机构核实）"
+            out.find("matter_qualifies", reason, 31, m.item)
+        elif m.basis == "art32":
+            out.find("matter_qualifies", f"申请事项「{m.label}」属于法律援助法第三十二条规定的情形：“{quote(32, m.item)}”",
+                     32, m.item)
+        elif m.basis == "art29":
+            out.find("matter_qualifies", f"申请事项「{m.label}」：刑事案件的被害人、自诉人、附带民事诉讼原告人及其法定代理人或者近亲属，"
+                     "因经济困难没有委托诉讼代理人的，可以申请法律援助", 29)
+        else:
+            out.find("matter_qualifies", f"申请事项「{m.label}」：人民法院决定、裁定再审或者人民检察院提出抗诉，因经济困难没有委托辩护人"
+                     "或者诉讼代理人的，可以申请法律援助", 33)
+        matters.append({"code": code, "label": m.label, "qualifies": True, "article": citation})
+    # facts about the person that do not help this application: say so, it is a common confusion
+    codes = set(app.matter_types)
+    if person.hero_martyr_relative and "hero_martyr_rights" not in codes:
+        out.find("art32_not_applicable", "申请人是英雄烈士近亲属，但申请事项不是维护英雄烈士的人格权益，不适用第三十二条第（一）项", 32, 1)
+    if person.act_of_bravery and "bravery_civil_rights" not in codes:
+        out.find("art32_not_applicable", "申请人有见义勇为行为，但申请事项不是因见义勇为主张民事权益，不适用第三十二条第（二）项", 32, 2)
+    if person.retrial_acquitted and "state_compensation" not in codes:
+        out.find("art32_not_applicable", "申请人经再审改判无罪，但申请事项不是请求国家赔偿，不适用第三十二条第（三）项", 32, 3)
+    if person.violence_victim and not codes & VICTIM_RELATED:
+        out.find("art32_not_applicable", f"申请人遭受{VIOLENCE[person.violence_victim]}，但申请事项与此无关，不适用第三十二条第（四）项",
+                 32, 4)
+    if person.migrant_worker and not codes & MIGRANT_MATTERS and any(m["qualifies"] for m in matters):
+        out.find("art42_not_applicable", "申请人是进城务工人员，但申请事项不是支付劳动报酬或者工伤事故人身损害赔偿，不适用第四十二条第（三）项"
+                 "免予核查", 42, 3)
+    qualifying = [m for m in matters if m["qualifies"]]
+    if not qualifying:
+        return {"eligible": False, "economic_review": "not_applicable", "economic_status": "not_assessed",
+                "matters": matters}
+    # 2. per qualifying matter: hardship condition (art. 32), review exemption (art. 42), or review
+    said32: set[int] = set()
+    said42: set[int] = set()
+    for m in qualifying:
+        code = m["code"]
+        item32 = _art32(app, code)
+        if item32:
+            m["economic_review"] = "not_applicable"
+            m["eligible"] = "needs_review" if item32 == 5 or code == "other_by_law" else True
+            if item32 not in said32:
+                said32.add(item32)
+                if item32 == 5:
+                    text = f"依据「{app.other_exemption_basis.strip()}」不受经济困难条件的限制（须由法律援助机构核实该规定）"
+                elif item32 == 4:
+                    text = (f"申请人遭受{VIOLENCE[person.violence_victim]}，作为受害人主张相关权益，申请法律援助不受经济困难条件的限制：“"
+                            f"{quote(32, 4)}”")
+                else:
+                    text = f"属于“{quote(32, item32)}”的情形，申请法律援助不受经济困难条件的限制"
+                out.find("hardship_not_required", text, 32, item32)
+            continue
+        items42 = _art42(app, code)
+        if items42:
+            m["economic_review"] = "exempt"
+            m["eligible"] = "needs_review" if items42 == [4] or code == "other_by_law" else True
+            for item in items42:
+                if item in said42:
+                    continue
+                said42.add(item)
+                if item == 1:
+                    text = f"申请人是无固定生活来源的{_people(app)}，免予核查经济困难状况"
+                elif item == 2:
+                    text = ("申请人是" + "、".join(ASSISTANCE[a] for a in person.assistance) +
+                            "，属于社会救助、司法救助或者优抚对象，免予核查经济困难状况")
+                elif item == 3:
+                    text = "申请人是申请支付劳动报酬或者请求工伤事故人身损害赔偿的进城务工人员，免予核查经济困难状况"
+                else:
+                    text = f"依据「{app.other_review_exemption_basis.strip()}」免予核查经济困难状况（须由法律援助机构核实该规定）"
+                out.find("review_exempt", text + "；须有材料证明其属于上述人员", 42, item)
+            continue
+        m["economic_review"] = "required"
+        need_review.append(code)
+    person_groups = _people(app)
+    if need_review and person_groups and person.has_fixed_income is None:
+        out.warnings.append(f"申请人是{person_groups}：如其无固定生活来源，可依法律援助法第四十二条第（一）项免予核查经济困难状况，"
+                            "请核实有无固定生活来源")
+    economic_status = "not_assessed"
+    if need_review:
+        if standard is None:
+            raise ApplicationError([{"field": "province", "message":
+                                     f"{app.province}尚未配置 {app.application_date or '申请日'} 适用的经济困难标准（法律援助法第三十四条），"
+                                     "请管理员在困难标准表中配置后再评估"}])
+        hardship_eligible, economic_status = _hardship(app, standard, income, out)
+        for m in qualifying:
+            if m["economic_review"] == "required":
+                m["eligible"] = hardship_eligible  # never True: the centre still reviews (art. 41)
+    best = max(qualifying, key=lambda m: _RANK[m["eligible"]])
+    return {"eligible": best["eligible"], "economic_review": best["economic_review"],
+            "economic_status": economic_status, "matters": matters}
+
+
+def _criminal(app: Application, standard: HardshipRow | None, income: float | None, out: _Out) -> dict[str, Any]:
+    facts = app.criminal or CriminalFacts()
+    person = app.applicant
+    if facts.has_defender:
+        out.find("has_defender", "犯罪嫌疑人、被告人已委托辩护人，不属于“没有委托辩护人”的情形；如需法律帮助，可以约见值班律师", 24)
+        out.find("duty_lawyer", "值班律师应当依法为没有辩护人的犯罪嫌疑人、被告人提供法律咨询等法律帮助", 30)
+        return {"eligible": False, "economic_review": "not_applicable", "economic_status": "not_assessed"}
+    items = []
+    if person.is_minor:
+        items.append(1)
+    if facts.vision_hearing_speech_disabled:
+        items.append(2)
+    if facts.not_fully_capable_adult:
+        items.append(3)
+    if facts.possible_life_or_death_sentence:
+        items.append(4)
+    if facts.death_penalty_review:
+        items.append(5)
+    if facts.trial_in_absentia:
+        items.append(6)
+    for item in items:
+        out.find("mandatory_defence", f"犯罪嫌疑人、被告人属于“{quote(25, item)}”，没有委托辩护人的，人民法院、人民检察院、公安机关"
+                 "应当通知法律援助机构指派律师担任辩护人，不以经济困难为条件", 25, item, paragraph=1)
+    if facts.possible_life_or_death_sentence or facts.death_penalty_review:
+        out.find("experienced_lawyer", "应当指派具有三年以上相关执业经历的律师担任辩护人", 26)
+    if facts.compulsory_medical:
+        out.find("compulsory_medical", "强制医疗案件的被申请人或者被告人没有委托诉讼代理人的，人民法院应当通知法律援助机构指派律师提供法律援助", 28)
+        items.append(0)
+    if items:
+        return {"eligible": True, "economic_review": "not_applicable", "economic_status": "not_assessed"}
+    out.find("criminal_application", "犯罪嫌疑人、被告人因经济困难或者其他原因没有委托辩护人的，本人及其近亲属可以向法律援助机构申请法律援助，"
+             "由法律援助机构审查决定", 24)
+    items42 = [i for i in _art42(app, None) if i != 3]
+    if items42:
+        for item in items42:
+            text = {1: f"申请人是无固定生活来源的{_people(app)}", 2: "申请人属于社会救助、司法救助或者优抚对象",
+                    4: f"依据「{app.other_review_exemption_basis.strip()}」"}[item]
+            out.find("review_exempt", text + "，免予核查经济困难状况；须有材料证明其属于上述人员", 42, item)
+        return {"eligible": "needs_review", "economic_review": "exempt", "economic_status": "not_assessed"}
+    status = "not_assessed"
+    if standard is not None:
+        _, status = _hardship(app, standard, income, out)
+        if status == "above_standard":
+            out.warnings.append("申报收入高于经济困难标准，但刑事辩护法律援助也可因“其他原因”申请（第二十四条），由法律援助机构审查决定")
+    else:
+        out.warnings.append(f"{app.province}尚未配置经济困难标准，由法律援助机构审查")
+    return {"eligible": "needs_review", "economic_review": "required", "economic_status": status}
+
+
+def assess_json(data: Any, standards: Sequence[HardshipRow], today: date) -> dict[str, Any]:
+    """Validate and assess in one step (the CLI and the API use this)."""
+    return assess(parse_application(data, today), standards, today)
