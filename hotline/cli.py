@@ -8,6 +8,7 @@ import typer
 
 from asr.cli import app as asr_app
 from hotline.config import Settings, get_settings
+from hotline.referrals.cli import app as referral_app
 from knowledge_base.cli import app as kb_app
 from routing.cli import app as roster_app
 
@@ -135,3 +136,4 @@ app.add_typer(user_app, name="user")
 app.add_typer(kb_app, name="kb")
 app.add_typer(asr_app, name="asr")
 app.add_typer(roster_app, name="roster")
+app.add_typer(referral_app, name="referral")

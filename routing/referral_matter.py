@@ -42,7 +42,7 @@ CATEGORY_MATTER = {
     "consumer": "consumer", "tort_injury": "other", "rural_land": "land", "administrative": "other", "other": "other",
 }
 
-MIGRANT_WORDS = ("农民工", "进城务工", "工地", "包工头", "建筑工人", "打工")
+MIGRANT_WORDS = ("农民工", "进城务工", "外出务工", "工地", "包工头", "建筑工人")
 RESPONDENT_WORDS = [
     (("邻居", "楼上", "楼下"), "邻居"), (("物业",), "物业服务企业"), (("房东",), "房东"),
     (("老板", "公司", "单位", "厂里", "包工头", "工地"), "用人单位/发包方"), (("商家", "网店"), "经营者"),

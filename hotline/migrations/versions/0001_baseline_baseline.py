@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-23 12:48:00.755458
+Create Date: 2026-11-23 13:11:03.127503
 """
 from alembic import op
 import sqlalchemy as sa
@@ -76,6 +76,23 @@ def upgrade() -> None:
     with op.batch_alter_table('citizen', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_citizen_chat_token'), ['chat_token'], unique=True)
         batch_op.create_index(batch_op.f('ix_citizen_phone'), ['phone'], unique=False)
+
+    op.create_table('hardship_standard',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('province', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('effective_from', sa.Date(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('monthly_income_per_member', sa.Numeric(precision=12, scale=2, asdecimal=False), nullable=False),
+    sa.Column('basis', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('sample', sa.Boolean(), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('province', 'effective_from', 'version', name='uq_hardship_version')
+    )
+    with op.batch_alter_table('hardship_standard', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_hardship_standard_province'), ['province'], unique=False)
 
     op.create_table('holiday',
     sa.Column('day', sa.Date(), nullable=False),
@@ -339,6 +356,50 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_queue_entry_skill'), ['skill'], unique=False)
         batch_op.create_index(batch_op.f('ix_queue_entry_status'), ['status'], unique=False)
 
+    op.create_table('referral',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('reference', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('type', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('area', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('category_code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('urgent', sa.Boolean(), nullable=False),
+    sa.Column('summary', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('facts', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('parties', sa.JSON(), nullable=True),
+    sa.Column('consent', sa.JSON(), nullable=True),
+    sa.Column('application', sa.JSON(), nullable=True),
+    sa.Column('assessment', sa.JSON(), nullable=True),
+    sa.Column('hardship_standard_id', sa.Integer(), nullable=True),
+    sa.Column('override', sa.JSON(), nullable=True),
+    sa.Column('decision', sa.JSON(), nullable=True),
+    sa.Column('transcript_excerpt', sa.JSON(), nullable=True),
+    sa.Column('deadlines', sa.JSON(), nullable=True),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['case_record.id'], ),
+    sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], ),
+    sa.ForeignKeyConstraint(['created_by'], ['staff_user.id'], ),
+    sa.ForeignKeyConstraint(['hardship_standard_id'], ['hardship_standard.id'], ),
+    sa.ForeignKeyConstraint(['office_id'], ['office.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('referral', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referral_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referral_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referral_created_by'), ['created_by'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referral_office_id'), ['office_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referral_reference'), ['reference'], unique=True)
+        batch_op.create_index(batch_op.f('ix_referral_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referral_type'), ['type'], unique=False)
+        batch_op.create_index(batch_op.f('ix_referral_urgent'), ['urgent'], unique=False)
+
     op.create_table('satisfaction_rating',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
@@ -373,6 +434,48 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('utterance', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_utterance_contact_id'), ['contact_id'], unique=False)
+
+    op.create_table('referral_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('referral_id', sa.Integer(), nullable=False),
+    sa.Column('event', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('from_status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('to_status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=True),
+    sa.Column('occurred_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['staff_user.id'], ),
+    sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('referral_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referral_event_referral_id'), ['referral_id'], unique=False)
+
+    op.create_table('referral_record',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('referral_id', sa.Integer(), nullable=False),
+    sa.Column('record_type', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('generated', sa.Boolean(), nullable=False),
+    sa.Column('occurred_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('filename', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('size', sa.Integer(), nullable=True),
+    sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('content', sa.LargeBinary(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by'], ['staff_user.id'], ),
+    sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('referral_record', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_referral_record_referral_id'), ['referral_id'], unique=False)
 
     op.create_table('suggestion',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -409,11 +512,30 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_suggestion_contact_id'))
 
     op.drop_table('suggestion')
+    with op.batch_alter_table('referral_record', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referral_record_referral_id'))
+
+    op.drop_table('referral_record')
+    with op.batch_alter_table('referral_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referral_event_referral_id'))
+
+    op.drop_table('referral_event')
     with op.batch_alter_table('utterance', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_utterance_contact_id'))
 
     op.drop_table('utterance')
     op.drop_table('satisfaction_rating')
+    with op.batch_alter_table('referral', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_referral_urgent'))
+        batch_op.drop_index(batch_op.f('ix_referral_type'))
+        batch_op.drop_index(batch_op.f('ix_referral_status'))
+        batch_op.drop_index(batch_op.f('ix_referral_reference'))
+        batch_op.drop_index(batch_op.f('ix_referral_office_id'))
+        batch_op.drop_index(batch_op.f('ix_referral_created_by'))
+        batch_op.drop_index(batch_op.f('ix_referral_created_at'))
+        batch_op.drop_index(batch_op.f('ix_referral_case_id'))
+
+    op.drop_table('referral')
     with op.batch_alter_table('queue_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_queue_entry_status'))
         batch_op.drop_index(batch_op.f('ix_queue_entry_skill'))
@@ -485,6 +607,10 @@ def downgrade() -> None:
 
     op.drop_table('office')
     op.drop_table('holiday')
+    with op.batch_alter_table('hardship_standard', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_hardship_standard_province'))
+
+    op.drop_table('hardship_standard')
     with op.batch_alter_table('citizen', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_citizen_phone'))
         batch_op.drop_index(batch_op.f('ix_citizen_chat_token'))
