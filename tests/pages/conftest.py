@@ -77,11 +77,17 @@ def login(page, base: str, username: str, path: str, password: str = DEMO_PASSWO
 
 
 class PageErrors:
-    """JavaScript errors of a page (uncaught exceptions); a page under test should have none."""
+    """JavaScript errors of a page (uncaught exceptions) and stray "null"/"undefined" rendered as
+    text; a page under test should have neither."""
 
     def __init__(self, page) -> None:  # noqa: ANN001
+        self.page = page
         self.errors: list[str] = []
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
 
     def check(self) -> None:
         assert not self.errors, self.errors
+        if not self.page.is_closed():
+            text = self.page.inner_text("body")
+            for word in ("null", "undefined", "NaN", "[object Object]"):
+                assert word not in text, f"{word!r} shown on {self.page.url}"

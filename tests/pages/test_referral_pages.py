@@ -71,6 +71,7 @@ def test_lawyer_refers_to_legal_aid_and_legal_aid_staff_accept(hotline, browser)
         lawyer.click("#referral-assess")
         lawyer.locator("#referral-assessment strong").wait_for()
         screenshot(lawyer, "console-referral-legal-aid")
+        lawyer_errors.check()  # while the dialog with the assessment is on screen
         lawyer.click("#referral-submit")
         lawyer.locator(".toast", has_text="已转介").wait_for(timeout=15000)
         lawyer.locator("#case-status", has_text="转介").wait_for(timeout=15000)

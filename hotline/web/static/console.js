@@ -455,11 +455,11 @@
   function renderAssessment(a) {
     const box = $('referral-assessment'); if (!box) return;
     if (!a) { box.replaceChildren(h('span', { class: 'muted' }, '填写申请信息后可评估')); return; }
-    box.replaceChildren(h('strong', {}, ELIGIBLE[String(a.eligible)] || String(a.eligible)),
+    box.replaceChildren(...[h('strong', {}, ELIGIBLE[String(a.eligible)] || String(a.eligible)),
       a.urgent ? h('span', { class: 'badge urgent', style: 'margin-left:.4rem' }, '紧急') : null,
       h('ul', { class: 'small' }, (a.reasons || []).map((x) => h('li', {}, x))),
       (a.deadlines || []).length ? h('div', { class: 'small' }, '期限：' + a.deadlines.map((d) => d.label + ' ' + d.date + '（剩 ' + d.days_left + ' 天）').join('；')) : null,
-      (a.warnings || []).length ? h('div', { class: 'small error' }, a.warnings.join('；')) : null);
+      (a.warnings || []).length ? h('div', { class: 'small error' }, a.warnings.join('；')) : null].filter(Boolean));
   }
   function buildReferralForm() {
     const { draft, meta, kind, contact } = R;
