@@ -8,6 +8,22 @@ from pathlib import Path
 from typing import Any
 
 
+def source_of(article_id: str) -> str:
+    """The law file an article belongs to: '民法典/合同编#第五百七十七条' → '民法典/合同编'."""
+    return article_id.split("#", 1)[0]
+
+
+def answer_counts(questions: list[dict[str, Any]]) -> tuple[dict[str, int], dict[str, int]]:
+    """How often each law (source file) and each article answered these questions."""
+    laws: dict[str, int] = {}
+    articles: dict[str, int] = {}
+    for q in questions:
+        for article_id in q.get("relevant") or []:
+            laws[source_of(article_id)] = laws.get(source_of(article_id), 0) + 1
+            articles[article_id] = articles.get(article_id, 0) + 1
+    return laws, articles
+
+
 @dataclass
 class Article:
     id: str
@@ -23,7 +39,7 @@ class Article:
     @property
     def source(self) -> str:
         """The law file part of the id, e.g. '社会法/劳动合同法(2012-12-28)'."""
-        return self.id.split("#", 1)[0]
+        return source_of(self.id)
 
     def index_text(self) -> str:
         """What the indexes see: law, chapter and the article text."""

@@ -45,7 +45,7 @@ def evaluate(kb: Any, queries: list[dict[str, Any]], progress: bool = True,
             ranking = kb.rank(q["question"])
             n += 1
             for mode in MODES:
-                ids = [kb.data.articles[i].id for i, _ in kb.fuse(ranking, mode, fusion)[:100]]
+                ids = [kb.data.articles[i].id for i, _ in kb.order(ranking, mode, fusion)[:100]]
                 for key, value in score_ranking(ids, relevant).items():
                     sums[mode][key] += value
     finally:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from knowledge_base.corpus import Article, Faq
+from knowledge_base.rerank import Reranker
 from knowledge_base.index import FaqPart, IndexData, encode, index_exists, load_index
 from knowledge_base.text import expand_lay_terms, tokenize
 
@@ -110,7 +111,8 @@ class KnowledgeBase:
         self.fusion = {**DEFAULT_FUSION, **(fusion or {})}
         self.by_id = {a.id: i for i, a in enumerate(data.articles)}
         self.core_mask = np.array([a.core for a in data.articles], dtype=bool)
-        self.sources = [source_of(a.id) for a in data.articles]
+        self.sources = [a.source for a in data.articles]
+        self.reranker: Reranker | None = None
         self._faq_lock = threading.Lock()
         self._faq_mask: set[str] = set()
 
@@ -122,6 +124,7 @@ class KnowledgeBase:
         fusion_file = path / FUSION_FILE
         fusion = json.loads(fusion_file.read_text(encoding="utf-8")) if fusion_file.exists() else None
         kb = cls(data, model, path, fusion)
+        kb.reranker = Reranker.load(path, data.manifest.get("model", ""))
         extra = path / EXTRA_FAQ_FILE
         if extra.exists():
             for row in json.loads(extra.read_text(encoding="utf-8")):
@@ -245,6 +248,15 @@ class KnowledgeBase:
                 scores[i] += w_law * math.log1p(law_counts.get(sources[i], 0))
         return sorted(scores.items(), key=lambda kv: -kv[1])
 
+    def order(self, ranking: Ranking, mode: str = "hybrid", fusion: dict[str, Any] | None = None
+              ) -> list[tuple[int, float]]:
+        """The final article order: the fusion, re-ordered by the learned re-ranker when one was
+        fitted for this index's encoder (hybrid mode with the index's own fusion only)."""
+        fused = self.fuse(ranking, mode, fusion)
+        if mode == "hybrid" and fusion is None and self.reranker is not None:
+            return self.reranker.rerank(self, ranking, fused)
+        return fused
+
     def confidence(self, ranking: Ranking) -> float:
         f = self.fusion
         features = confidence_features(ranking)
@@ -255,7 +267,7 @@ class KnowledgeBase:
         """Ranked articles (and the best FAQ answers) for a citizen's words."""
         query = check_query(query)
         ranking = self.rank(query)
-        fused = self.fuse(ranking, mode)[:top]
+        fused = self.order(ranking, mode)[:top]
         p = self.confidence(ranking)
         confident = p >= self.fusion["conf_threshold"]
         best = fused[0][1] if fused else 1.0
@@ -269,11 +281,6 @@ class KnowledgeBase:
             hits.sort(key=lambda h: -h.score)
             hits = hits[:top]
         return SearchResponse(query=query, hits=hits, confident=confident, confidence=round(p, 4))
-
-
-def source_of(article_id: str) -> str:
-    """The law file an article belongs to: '民法典/合同编#第五百七十七条' → '民法典/合同编'."""
-    return article_id.split("#", 1)[0]
 
 
 def confidence_features(ranking: Ranking) -> list[float]:

@@ -18,7 +18,8 @@ import numpy as np
 from tqdm import tqdm
 
 from knowledge_base.evaluate import score_ranking
-from knowledge_base.service import DEFAULT_FUSION, FUSION_FILE, KnowledgeBase, confidence_features, source_of
+from knowledge_base.corpus import answer_counts
+from knowledge_base.service import DEFAULT_FUSION, FUSION_FILE, KnowledgeBase, confidence_features
 from knowledge_base.splits import faq_twin, split_of
 
 GRID = {
@@ -57,12 +58,8 @@ def rank_each(kb: KnowledgeBase, queries: list[dict[str, Any]], progress: bool) 
 def law_counts(queries: list[dict[str, Any]]) -> dict[str, int]:
     """How often each source law holds an answer to a TRAINING question (the hotline's own
     history; dev and test questions never count)."""
-    counts: dict[str, int] = {}
-    for q in queries:
-        if split_of(q["id"]) == "train":
-            for article_id in q.get("relevant") or []:
-                counts[source_of(article_id)] = counts.get(source_of(article_id), 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+    laws, _ = answer_counts([q for q in queries if split_of(q["id"]) == "train"])
+    return dict(sorted(laws.items(), key=lambda kv: -kv[1]))
 
 
 def tune(kb: KnowledgeBase, queries: list[dict[str, Any]], progress: bool = True, rounds: int = 2) -> dict[str, Any]:
