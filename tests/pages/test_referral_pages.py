@@ -28,15 +28,15 @@ def referrals_api(hotline):  # noqa: ANN001, ANN201
         pytest.skip("the referrals API (hotline/referrals) is not installed in this checkout")
 
 
-def answered_chat(hotline) -> tuple[int, int]:  # noqa: ANN001
+def answered_chat(hotline, words: list[str] = WORDS, category: str = "labour") -> tuple[int, int]:  # noqa: ANN001
     """A chat the demo lawyer has answered (through the real intake and routing service layer)."""
     with session_scope(hotline.engine) as s:
         lawyer = get_user_by_username(s, "lawyer1")
         routing.set_presence(s, lawyer.id, "available")
         contact, _ = contacts.start_chat(s)
-        for text in WORDS:
+        for text in words:
             contacts.add_utterance(s, contact, speaker="citizen", text=text)
-        routing.enqueue(s, contact.id, "labour")
+        routing.enqueue(s, contact.id, category)
         routing.dispatch(s)
     with session_scope(hotline.engine) as s:
         offer = s.execute(select(Offer).where(Offer.contact_id == contact.id)).scalar_one()
@@ -134,3 +134,59 @@ def test_hardship_table_admin_adds_a_version(hotline, browser) -> None:  # noqa:
         errors.check()
     finally:
         ctx.close()
+
+
+def test_mediation_referral_needs_consent_and_the_committee_records_its_work(hotline, browser) -> None:  # noqa: ANN001
+    contact_id, case_id = answered_chat(hotline, ["楼上邻居装修天天半夜打钻，噪音太大了，沟通了好几次都不听。",
+                                                  "我想找人调解一下，不想打官司。"], "property")
+    lawyer_ctx = browser.new_context(viewport=STAFF[1366], locale="zh-CN")
+    staff_ctx = browser.new_context(viewport=STAFF[1366], locale="zh-CN")
+    try:
+        lawyer = lawyer_ctx.new_page()
+        lawyer_errors = PageErrors(lawyer)
+        login(lawyer, hotline.url, "lawyer1", "/console")
+        lawyer.locator(f"#contact-list li[data-contact-id='{contact_id}']").click()
+        lawyer.locator("#case-ref", has_text="12348-").wait_for()
+        lawyer.wait_for_function(f"window.__console.current === {contact_id}")
+        lawyer.click("#refer-mediation")
+        lawyer.wait_for_selector("#referral-dialog[open]")
+        assert "人民调解委员会" in lawyer.inner_text("#referral-office")
+        lawyer.fill("#referral-summary", "邻居装修噪音纠纷，市民希望调解")
+        lawyer.click("#referral-submit")  # no consent yet: refused in the page, nothing sent
+        lawyer.locator("#referral-error", has_text="同意").wait_for()
+        lawyer.check("#consent-given")
+        lawyer.fill("#consent-note", "市民在对话中明确同意调解")
+        lawyer_errors.check()
+        lawyer.click("#referral-submit")
+        lawyer.locator(".toast", has_text="已转介").wait_for(timeout=15000)
+        lawyer_errors.check()
+
+        staff = staff_ctx.new_page()
+        staff_errors = PageErrors(staff)
+        login(staff, hotline.url, "mediator1", "/inbox")
+        row = staff.locator("#referrals tr[data-referral-id]", has_text="人民调解").first
+        row.wait_for(timeout=15000)
+        referral_id = int(row.get_attribute("data-referral-id"))
+        row.click()
+        staff.wait_for_selector("#detail-body:not(.hidden)")
+        assert "市民在对话中明确同意调解" in staff.inner_text("#d-packet-view")
+        staff.click("#decide-accept")
+        staff.click("#decision-submit")
+        staff.locator("#d-status", has_text="已受理").wait_for(timeout=15000)
+        staff.wait_for_selector("#record-form:not(.hidden)")
+        staff.select_option("#rec-type", "registration")
+        staff.fill("#rec-note", "已登记，约双方周五到社区调解室")
+        staff.set_input_files("#rec-file", files=[{"name": "受理登记表.txt", "mimeType": "text/plain",
+                                                   "buffer": "受理登记表（测试）".encode()}])
+        staff.click("#rec-submit")
+        staff.locator("#d-status", has_text="已登记").wait_for(timeout=15000)
+        staff.locator("#d-records li", has_text="受理登记表.txt").wait_for()
+        screenshot(staff, "inbox-mediation-records")
+        staff_errors.check()
+        detail = hotline.login("mediator1", "demo-12348").get(f"/api/referrals/{referral_id}").json()
+        assert detail["status"] == "registered" and detail["case_id"] == case_id
+        assert [r["record_type"] for r in detail["records"]][-1] == "registration"
+        assert detail["records"][-1]["attachment"]["filename"] == "受理登记表.txt"
+    finally:
+        lawyer_ctx.close()
+        staff_ctx.close()

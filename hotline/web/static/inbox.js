@@ -21,15 +21,15 @@
     if (!rows) return;
     S.rows = rows;
     const body = $('referrals'); body.replaceChildren();
-    if (!rows.length) body.append(h('tr', {}, h('td', { colspan: 5, class: 'empty' }, '没有转介')));
+    if (!rows.length) body.append(h('tr', {}, h('td', { colspan: 4, class: 'empty' }, '没有转介')));
     for (const r of rows) {
       body.append(h('tr', { dataset: { referralId: r.id }, class: r.id === S.current ? 'current' : '', style: 'cursor:pointer',
         tabindex: 0, onclick: () => open(r.id), onkeydown: (e) => { if (e.key === 'Enter') open(r.id); } },
-        h('td', { class: 'nowrap' }, r.reference, r.urgent ? h('span', { class: 'badge urgent', style: 'margin-left:.3rem' }, '急') : null),
-        h('td', {}, r.type_label || typeLabel(r.type)),
-        h('td', {}, h('span', { class: 'badge' + (r.status === 'submitted' ? ' warn' : '') }, r.status_label || statusLabel(r.status))),
-        h('td', {}, r.applicant_name || '—', h('div', { class: 'small muted' }, r.category || '')),
-        h('td', { class: 'small' }, localTime(r.created_at))));
+        h('td', {}, h('div', { class: 'nowrap' }, r.reference, r.urgent ? h('span', { class: 'badge urgent', style: 'margin-left:.3rem' }, '急') : null),
+          h('div', { class: 'small muted' }, localTime(r.created_at))),
+        h('td', {}, r.type_label || typeLabel(r.type), h('div', { class: 'small muted' }, r.category || '')),
+        h('td', {}, h('span', { class: 'badge nowrap' + (r.status === 'submitted' ? ' warn' : '') }, r.status_label || statusLabel(r.status))),
+        h('td', {}, r.applicant_name || '—')));
     }
     if (S.current && !rows.some((r) => r.id === S.current)) { S.current = null; $('detail-body').classList.add('hidden'); $('detail-empty').classList.remove('hidden'); }
   }
@@ -97,7 +97,9 @@
       r.note ? h('div', { class: 'small' }, r.note) : null,
       r.attachment ? h('a', { class: 'small', href: '/api/referrals/' + d.id + '/records/' + r.id + '/attachment' }, '附件：' + r.attachment.filename) : null)));
     $('d-history').replaceChildren(...(d.history || []).map((x) => h('li', {},
-      h('strong', {}, statusLabel(x.to_status)), x.from_status ? h('span', { class: 'muted small' }, '（由 ' + statusLabel(x.from_status) + '）') : null, ' ',
+      h('strong', {}, x.event_label || x.event || ''),
+      x.to_status ? h('span', {}, ' → ' + (x.to_status_label || statusLabel(x.to_status))) : null,
+      x.from_status ? h('span', { class: 'muted small' }, '（原为 ' + statusLabel(x.from_status) + '）') : null, ' ',
       h('span', { class: 'muted small' }, localTime(x.occurred_at) + (x.by_name ? ' · ' + x.by_name : '')),
       x.reason ? h('div', { class: 'small' }, x.reason) : null)));
     for (const tr of document.querySelectorAll('#referrals tr')) tr.classList.toggle('current', Number(tr.dataset.referralId) === d.id);
