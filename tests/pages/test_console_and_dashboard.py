@@ -8,6 +8,7 @@ the knowledge base by hand, fills in the case panel, ends the contact and finish
 citizen rates the service; the manager's figures and chart change accordingly."""
 from __future__ import annotations
 
+import httpx
 from sqlalchemy import select
 
 from hotline.assist.models import Suggestion
@@ -49,6 +50,14 @@ def test_lawyer_answers_with_suggestions_and_manager_sees_figures_change(hotline
         login(manager, hotline.url, "manager1", "/dashboard")
         manager.wait_for_function("Number(document.body.dataset.reportLoaded || 0) >= 1")
         manager.wait_for_selector("#wall-available")
+        voice = httpx.get(f"{hotline.url}/api/voice/status")  # the recogniser's back-pressure, if installed
+        asr_tile = manager.locator("#wall-asr")
+        if voice.status_code == 404:
+            asr_tile.locator(".value", has_text="未启用").wait_for()
+        elif voice.status_code == 200:
+            asr_tile.locator(".value", has_text=f"/{voice.json()['workers']} 忙").wait_for(timeout=10000)
+        else:
+            asr_tile.locator(".value", has_text="不可用").wait_for(timeout=10000)
         assert kpi(manager, "offered") == "0" and kpi(manager, "answered") == "0"
         assert chart_total(manager, "chart-channel") == 0
         screenshot(manager, "dashboard-before")
