@@ -292,9 +292,17 @@ def test_rejection_and_withdrawal_return_the_case(db, live_server, people) -> No
     assert r.status_code == 201 and r.json()["eligible"] is False  # the lawyer may still refer; the centre decides
     assert r.json()["assessment"]["suggested_routes"] == ["mediation", "court"]
     rid = r.json()["id"]
+    # the chat has ended: the citizen cannot be told on it; the notice is logged as pending, not lost
+    assert lawyer.post(f"/api/contacts/{case['contact_id']}/end", json={"disposition": "转介"}).status_code == 200
     r = la.post(f"/api/referrals/{rid}/decision", json={"decision": "reject", "code": "not_qualifying_matter",
                                                          "reason": "民间借贷不属于法律援助事项范围，可申请人民调解"})
     assert r.status_code == 200 and r.json()["status"] == "rejected"
+    notice = r.json()["citizen_notices"][-1]
+    assert notice["channel"] == "none" and "未被深圳市南山区法律援助处受理" in notice["text"]
+    with Session(db) as s:
+        logged = s.execute(select(AuditEntry).where(AuditEntry.action == "referral.citizen_notified",
+                                                    AuditEntry.case_id == cid)).scalar_one()
+        assert logged.data["pending"] is True
     assert case_status(db, cid) == "in_progress"  # back to 办理
     # a court hand-off, then withdrawn
     r = lawyer.post(f"/api/cases/{cid}/referrals", json={"type": "court", "summary": "借款不还",
