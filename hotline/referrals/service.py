@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -122,8 +123,14 @@ def allowed_actions(user: StaffUser, referral: Referral, case: Case) -> dict[str
             "supplement": referrer and status in {"submitted", "more_info"}}
 
 
-def get_referral(session: Session, referral_id: int) -> tuple[Referral, Case]:
-    referral = session.get(Referral, referral_id)
+def get_referral(session: Session, referral_id: int, *, lock: bool = False) -> tuple[Referral, Case]:
+    """The referral and its case. `lock`: for a change, the row is locked (SELECT ... FOR UPDATE on
+    PostgreSQL; SQLite transactions are already serialised by BEGIN IMMEDIATE), so two people
+    deciding at the same moment cannot both move it from the same status."""
+    query = select(Referral).where(Referral.id == referral_id)
+    if lock:
+        query = query.with_for_update()
+    referral = session.execute(query).scalar_one_or_none()
     if referral is None:
         raise ReferralError(404, f"转介不存在 (referral {referral_id} not found)")
     return referral, session.get(Case, referral.case_id)
@@ -314,7 +321,7 @@ def create(session: Session, case_id: int, body: ReferralIn, user: StaffUser, *,
                            "address": citizen.address if citizen else "", "description": ""})
     # -- all checks passed: write
     now = utcnow()
-    referral = Referral(reference=f"pending-{now.timestamp()}-{case.id}", case_id=case.id, contact_id=contact_id,
+    referral = Referral(reference=f"pending-{uuid.uuid4().hex[:20]}", case_id=case.id, contact_id=contact_id,
                         type=body.type, office_id=office.id, area=area, category_code=category_code,
                         status="submitted", urgent=bool(assessment and assessment["urgent"]), summary=summary,
                         facts=(body.facts or case.facts).strip(), reason=body.reason.strip(), note=body.note.strip(),

@@ -204,7 +204,7 @@ def attachment(referral_id: int, record_id: int, session: Session = Depends(get_
 
 # -- actions ----------------------------------------------------------------------------------------
 def _act(session: Session, referral_id: int, user: StaffUser, fn: Any) -> dict[str, Any]:
-    referral, case = service.get_referral(session, referral_id)
+    referral, case = service.get_referral(session, referral_id, lock=True)
     result = fn(referral, case)
     events = result[1] if isinstance(result, tuple) else result
     out = present.detail_out(session, referral, case, user)

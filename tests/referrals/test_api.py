@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
@@ -338,8 +339,18 @@ def test_mediation_record_chain(db, live_server, people) -> None:  # noqa: ANN00
     assert people["med_other"].post(f"/api/referrals/{rid}/records", json={"record_type": "registration"}
                                     ).status_code == 403
     assert med.post(f"/api/referrals/{rid}/records", json={"record_type": "registration"}).status_code == 409
-    assert med.post(f"/api/referrals/{rid}/decision", json={"decision": "accept", "code": "registered"}
-                    ).status_code == 200
+    # two mediators of the committee accept at the same moment: exactly one decision is recorded
+    add_staff(db, "med-nantou2", "mediation", "med-sz-nanshan-nantou")
+    med2 = live_server.login("med-nantou2", PASSWORD)
+    with ThreadPoolExecutor(2) as pool:
+        codes = sorted(pool.map(lambda c: c.post(f"/api/referrals/{rid}/decision",
+                                                 json={"decision": "accept", "code": "registered"}).status_code,
+                                [med, med2]))
+    assert codes == [200, 409]
+    with Session(db) as s:
+        decisions = s.execute(select(ReferralEvent).where(ReferralEvent.referral_id == rid,
+                                                          ReferralEvent.event == "decision")).scalars().all()
+        assert [(d.from_status, d.to_status) for d in decisions] == [("submitted", "accepted")]
     pdf = b"%PDF-1.4 mediation agreement test file"
     steps = [({"record_type": "registration", "note": "受理登记"}, "registered"),
              ({"record_type": "session", "note": "第一次调解：双方到场"}, "mediating"),
