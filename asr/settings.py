@@ -1,0 +1,43 @@
+"""Engine choice and options from the hotline settings (read by attribute name, so this pure
+library does not import `hotline`)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from asr.recognizer import ENGINES
+
+# Measured with benchmarks/asr.py (docs/asr.md): the streaming path's defaults.
+WHISPER_STREAM_OPTIONS: dict[str, Any] = {"window_s": 10.0, "vad": "silero", "beam_size": 5, "partial_interval_s": 1.0,
+                                          "segmenter": {"min_silence_ms": 800}, "context_audio_s": 8.0}
+
+
+class EngineConfigError(ValueError):
+    pass
+
+
+def engine_spec(settings: Any, engine: str | None = None) -> tuple[str, Path, dict[str, Any]]:
+    """(engine name, model path, options) for `load_engine` / `RecognizerPool`."""
+    name = (engine or getattr(settings, "asr_engine", "whisper") or "whisper").strip().lower()
+    if name not in ENGINES:
+        raise EngineConfigError(f"未知的识别引擎 {name!r} (HOTLINE_ASR_ENGINE: {' | '.join(ENGINES)})")
+    if name == "whisper":
+        model = Path(getattr(settings, "whisper_model_path"))
+        options = dict(WHISPER_STREAM_OPTIONS)
+        if getattr(settings, "asr_hints", False):
+            from asr.hints import default_hints
+
+            options["hints"] = default_hints()
+    else:
+        raw = getattr(settings, "vosk_model", None)
+        if not raw:
+            raise EngineConfigError("未配置 Vosk 模型 (set HOTLINE_VOSK_MODEL to the unpacked vosk-model-cn-0.22 "
+                                    "directory; see docs/asr.md)")
+        model = Path(raw)
+        options = {}
+    if not model.exists():
+        raise EngineConfigError(f"识别模型不存在 (model not found): {model}")
+    threads = getattr(settings, "asr_cpu_threads", None)
+    if threads:
+        options["cpu_threads"] = int(threads)
+    return name, model, options
