@@ -384,9 +384,10 @@ def load_facts(session: Session, start: datetime, end: datetime) -> dict[int, Co
     queued = (select(AuditEntry.contact_id)
               .where(AuditEntry.action == "routing.enqueued", AuditEntry.occurred_at >= start,
                      AuditEntry.occurred_at < end, AuditEntry.contact_id.is_not(None)))
-    rows = session.execute(select(AuditEntry).where(AuditEntry.contact_id.in_(queued),
-                                                    AuditEntry.action.in_(ACTIONS))
-                           .order_by(AuditEntry.seq)).scalars()
+    rows = session.execute(select(AuditEntry.action, AuditEntry.actor, AuditEntry.contact_id, AuditEntry.occurred_at,
+                                  AuditEntry.data, AuditEntry.before, AuditEntry.after)
+                           .where(AuditEntry.contact_id.in_(queued), AuditEntry.action.in_(ACTIONS))
+                           .order_by(AuditEntry.seq))  # plain rows, not ORM objects: months of log stay cheap
     return fold(rows)
 
 
