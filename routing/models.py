@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, event, update
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, SQLModel
 
 from hotline.database import UTCDateTime
@@ -124,10 +125,49 @@ class Callback(SQLModel, table=True):
 
 class RosterRevision(SQLModel, table=True):
     """One row counting roster changes (shifts, exceptions, holidays). Every ORM write to those
-    tables bumps it in the same transaction (`routing.roster_cache`), so each worker can keep the
+    tables bumps it in the same transaction (the session events at the end of this module), so each worker can keep the
     parsed roster in memory and re-read it only when the revision moves."""
 
     __tablename__ = "roster_revision"
 
     id: int = Field(default=1, primary_key=True)
     revision: int = 0
+
+
+# -- every ORM write to the roster bumps the revision (in the same transaction) ----------------------
+ROSTER_TABLES = (Shift, RosterException, Holiday)
+
+
+def _touches_roster(objects: object) -> bool:
+    return any(isinstance(obj, ROSTER_TABLES) for obj in objects)  # type: ignore[arg-type]
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _bump_on_flush(session: OrmSession, _context: object, _instances: object) -> None:
+    if session.info.get("roster_bumped"):
+        return
+    if _touches_roster(session.new) or _touches_roster(session.deleted) or _touches_roster(session.dirty):
+        bump(session)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _bump_on_bulk(state) -> None:  # noqa: ANN001
+    if (state.is_update or state.is_delete) and not state.session.info.get("roster_bumped"):
+        mapper = state.bind_arguments.get("mapper")
+        if mapper is not None and mapper.class_ in ROSTER_TABLES:
+            bump(state.session)
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _reset(session: OrmSession, transaction) -> None:  # noqa: ANN001
+    if transaction.parent is None:
+        session.info.pop("roster_bumped", None)
+
+
+def bump(session: OrmSession) -> None:
+    """Mark the roster changed (once per transaction)."""
+    session.info["roster_bumped"] = True
+    result = session.execute(update(RosterRevision).where(RosterRevision.id == 1)
+                             .values(revision=RosterRevision.revision + 1))
+    if result.rowcount == 0:
+        session.add(RosterRevision(id=1, revision=1))

@@ -4,7 +4,7 @@ question, so it must cost a primary-key read, not a parse of every shift.
 
 Correctness across workers: any ORM write to `shift`, `roster_exception` or `holiday` (adds,
 changes, deletes, and bulk UPDATE/DELETE statements) bumps `roster_revision` in the same
-transaction (session events below); readers compare that number with their cache. A write made
+transaction (session events in `routing.models`, registered whenever the tables are); readers compare that number with their cache. A write made
 outside the ORM (raw SQL by hand) is picked up after `MAX_AGE_S` at the latest.
 """
 from __future__ import annotations
@@ -15,50 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy import select
 from sqlmodel import Session
 
 from routing import roster
-from routing.models import Holiday, RosterException, RosterRevision, Shift
+from routing.models import RosterRevision
 
-ROSTER_TABLES = (Shift, RosterException, Holiday)
 MAX_AGE_S = 30.0
-
-
-def _touches_roster(objects: object) -> bool:
-    return any(isinstance(obj, ROSTER_TABLES) for obj in objects)  # type: ignore[arg-type]
-
-
-@event.listens_for(OrmSession, "before_flush")
-def _bump_on_flush(session: OrmSession, _context: object, _instances: object) -> None:
-    if session.info.get("roster_bumped"):
-        return
-    if _touches_roster(session.new) or _touches_roster(session.deleted) or _touches_roster(session.dirty):
-        bump(session)
-
-
-@event.listens_for(OrmSession, "do_orm_execute")
-def _bump_on_bulk(state) -> None:  # noqa: ANN001
-    if (state.is_update or state.is_delete) and not state.session.info.get("roster_bumped"):
-        mapper = state.bind_arguments.get("mapper")
-        if mapper is not None and mapper.class_ in ROSTER_TABLES:
-            bump(state.session)
-
-
-@event.listens_for(OrmSession, "after_transaction_end")
-def _reset(session: OrmSession, transaction) -> None:  # noqa: ANN001
-    if transaction.parent is None:
-        session.info.pop("roster_bumped", None)
-
-
-def bump(session: OrmSession) -> None:
-    """Mark the roster changed (once per transaction)."""
-    session.info["roster_bumped"] = True
-    result = session.execute(update(RosterRevision).where(RosterRevision.id == 1)
-                             .values(revision=RosterRevision.revision + 1))
-    if result.rowcount == 0:
-        session.add(RosterRevision(id=1, revision=1))
 
 
 def revision(session: Session) -> int:
