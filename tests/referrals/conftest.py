@@ -11,7 +11,6 @@ from hotline.auth.service import create_user
 from hotline.contacts import service as contacts
 from hotline.database import session_scope
 from hotline.directory.models import Office
-from routing import roster_cache  # noqa: F401  registers the ORM hooks that bump the roster revision
 from routing.referral_rules import HardshipRow
 
 PASSWORD = "referral-test-pw"
