@@ -150,6 +150,12 @@ class RecognizerPool:
                     worker.process.join(2)
         if self._reader is not None:
             self._reader.join(2)
+        for q in [w.inbox for w in workers if w.inbox is not None] + [self._outbox]:
+            q.close()
+            q.join_thread()
+        for worker in workers:  # release the queues' semaphores now, not at interpreter exit
+            worker.inbox = worker.process = None
+        self._outbox = None
 
     @property
     def started(self) -> bool:
@@ -169,7 +175,7 @@ class RecognizerPool:
         """Audio for the stream: int16 samples at the stream's rate."""
         data = np.asarray(samples, dtype=np.int16).tobytes()
         with self._lock:
-            if handle.closed or handle.finishing:
+            if handle.closed or handle.finishing or self._stopping:
                 return
             if handle.worker is None:
                 handle.buffer.append(data)
@@ -181,7 +187,7 @@ class RecognizerPool:
     def finish(self, handle: StreamHandle) -> None:
         """No more audio: the worker decodes what is left, then the stream closes."""
         with self._lock:
-            if handle.closed or handle.finishing:
+            if handle.closed or handle.finishing or self._stopping:
                 return
             handle.finishing = True
             if handle.worker is not None:
@@ -189,7 +195,7 @@ class RecognizerPool:
 
     def abort(self, handle: StreamHandle) -> None:
         with self._lock:
-            if handle.closed:
+            if handle.closed or self._stopping:
                 return
             if handle.worker is None:
                 self._close(handle)
@@ -199,7 +205,7 @@ class RecognizerPool:
     # -- internals (under the lock) ---------------------------------------------------------------------
     def _schedule(self) -> None:
         """Bind queued streams to ready workers with a free slot, oldest first."""
-        while self._queue:
+        while self._queue and not self._stopping:
             sid = self._queue[0]
             handle = self._streams.get(sid)
             if handle is None or handle.closed:
@@ -252,11 +258,14 @@ class RecognizerPool:
     def _read_loop(self) -> None:
         last_check = 0.0
         while not self._stopping:
+            outbox = self._outbox
+            if outbox is None:
+                return
             try:
-                msg = self._outbox.get(timeout=0.25)
+                msg = outbox.get(timeout=0.25)
             except queue.Empty:
                 msg = None
-            except (EOFError, OSError):
+            except (EOFError, OSError, ValueError):
                 return
             if msg is not None:
                 try:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-23 13:11:03.127503
+Create Date: 2026-11-23 14:18:14.938202
 """
 from alembic import op
 import sqlalchemy as sa
@@ -287,6 +287,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contact_started_at'), ['started_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_status'), ['status'], unique=False)
 
+    op.create_table('call_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('call_sid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('event', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('phase', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('occurred_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=True),
+    sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('call_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_call_event_call_sid'), ['call_sid'], unique=False)
+        batch_op.create_index(batch_op.f('ix_call_event_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_call_event_event'), ['event'], unique=False)
+
     op.create_table('callback',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
@@ -557,6 +574,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_callback_created_at'))
 
     op.drop_table('callback')
+    with op.batch_alter_table('call_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_call_event_event'))
+        batch_op.drop_index(batch_op.f('ix_call_event_contact_id'))
+        batch_op.drop_index(batch_op.f('ix_call_event_call_sid'))
+
+    op.drop_table('call_event')
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_status'))
         batch_op.drop_index(batch_op.f('ix_contact_started_at'))
