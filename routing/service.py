@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, func, select, text, type_coerce
+from sqlalchemy import String, cast, func, or_, select, text, type_coerce
 from sqlmodel import Session
 
 from hotline.audit import service as audit
@@ -24,7 +24,7 @@ from hotline.contacts.models import Contact, ContactStatus
 from hotline.directory.service import get_category
 from hotline.timeutil import utcnow
 from routing import roster, roster_cache
-from routing.engine import MANDARIN, ContactRequest, LawyerState, choose_lawyer
+from routing.engine import GENERAL_SKILL, MANDARIN, ContactRequest, LawyerState, choose_lawyer
 from routing.models import Callback, Holiday, LawyerProfile, Offer, Presence, QueueEntry, RosterException, Shift
 
 ROUTING_LOCK = 12348
@@ -235,14 +235,27 @@ def _skill_set(raw: Any) -> frozenset[str]:
     return _parse_skills(raw) if isinstance(raw, str) else frozenset(raw)
 
 
-def _lawyer_states(session: Session, now: datetime, duty: dict[int, datetime]) -> list[LawyerState]:
+def _lawyer_states(session: Session, now: datetime, duty: dict[int, datetime],
+                   skills: set[str] | None = None) -> list[LawyerState]:
+    """The lawyers who could take work now: present, not on penalty, and (when `skills` is
+    given) holding one of those skills. The rest of eligibility (duty, load, languages) is
+    checked by the engine; the SQL filters only keep the rows read small."""
+    if not duty:
+        return []
+    query = select(LawyerProfile.user_id, type_coerce(LawyerProfile.skills, String),
+                   type_coerce(LawyerProfile.languages, String), LawyerProfile.idle_since,
+                   LawyerProfile.chat_capacity, LawyerProfile.call_capacity, LawyerProfile.state,
+                   LawyerProfile.penalty_until).where(
+        LawyerProfile.state == Presence.available,
+        or_(LawyerProfile.penalty_until.is_(None), LawyerProfile.penalty_until <= now))
+    if skills is not None:  # skills are stored as a JSON list of category codes
+        query = query.where(or_(*[cast(LawyerProfile.skills, String).like(f'%"{code}"%') for code in sorted(skills)]))
+    rows = session.execute(query).all()
+    if not rows:
+        return []
     loads = _loads(session)
     pending = set(session.execute(select(Offer.user_id).where(Offer.status == "offered")).scalars())
     states = []
-    rows = session.execute(select(LawyerProfile.user_id, type_coerce(LawyerProfile.skills, String),
-                                  type_coerce(LawyerProfile.languages, String), LawyerProfile.idle_since,
-                                  LawyerProfile.chat_capacity, LawyerProfile.call_capacity, LawyerProfile.state,
-                                  LawyerProfile.penalty_until).where(LawyerProfile.state == Presence.available))
     for user_id, skills, languages, idle_since, chat_capacity, call_capacity, state_, penalty_until in rows:
         if user_id not in duty:  # 谁值班谁接管: only lawyers on duty now are offered work
             continue
@@ -263,7 +276,8 @@ def dispatch(session: Session, now: datetime | None = None, config: Config | Non
     if not waiting:
         return events
     duty = on_duty(session, now, config)
-    lawyers = _lawyer_states(session, now, duty)
+    general = any(e.overflow or e.skill == GENERAL_SKILL for e in waiting)
+    lawyers = _lawyer_states(session, now, duty, None if general else {e.skill for e in waiting})
     for entry in waiting:
         chosen = choose_lawyer(lawyers, ContactRequest(entry.contact_id, entry.channel, entry.skill, entry.overflow,
                                                        entry.language),
