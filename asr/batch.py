@@ -31,12 +31,13 @@ def transcribe_file(engine: Engine, path: Path) -> dict[str, Any]:
         results = engine.transcribe(samples, info.sample_rate, words=True)
     except Exception as exc:  # noqa: BLE001 - one file's failure is reported, the batch goes on
         return {"file": str(path), "ok": False, "error": f"识别失败 (recognition failed): {type(exc).__name__}: {exc}"}
-    processing = time.perf_counter() - started
-    duration = info.duration
+    # rounded once, and the real-time factor computed from the figures printed, so the JSON adds up
+    processing = round(time.perf_counter() - started, 3)
+    duration = round(info.duration, 3)
     return {
         "file": str(path), "ok": True, "engine": engine.name, "encoding": info.encoding,
-        "sample_rate": info.sample_rate, "channels": info.channels, "duration_s": round(duration, 3),
-        "processing_s": round(processing, 3), "decode_s": round(time.perf_counter() - decode_started, 3),
+        "sample_rate": info.sample_rate, "channels": info.channels, "duration_s": duration,
+        "processing_s": processing, "decode_s": round(time.perf_counter() - decode_started, 3),
         "rtf": round(processing / duration, 4) if duration else None,
         "text": "".join(r.text for r in results) if engine.name == "whisper" else " ".join(r.text for r in results),
         "segments": [{"start": r.start, "end": r.end, "text": r.text, "confidence": r.confidence,

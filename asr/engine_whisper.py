@@ -53,7 +53,7 @@ class WhisperEngine:
                  vad: str = "silero", segmenter: dict[str, Any] | None = None, hints: list[str] | None = None,
                  word_timestamps: bool = True, temperatures: tuple[float, ...] = FALLBACK_TEMPERATURES,
                  timestamps: bool = True, max_tokens_per_s: float = 12.0, context_chars: int = 0,
-                 context_audio_s: float = 8.0) -> None:
+                 context_audio_s: float = 8.0, speculate_ms: float = 300.0) -> None:
         from faster_whisper import WhisperModel
         from faster_whisper.tokenizer import Tokenizer
         from faster_whisper.transcribe import get_suppressed_tokens
@@ -81,6 +81,7 @@ class WhisperEngine:
         self.max_tokens_per_s = max_tokens_per_s
         self.context_chars = context_chars
         self.context_audio_s = context_audio_s
+        self.speculate_ms = speculate_ms
         self.prompts = {ts: self._prompt(ts, "") for ts in (True, False)}
         make_vad(vad)  # load the VAD model now, not in the first call
 
@@ -218,8 +219,9 @@ class WhisperStream:
         self._partial_at = 0  # segment length (samples) at its last partial decode
         self._last_partial = ""
         self.context = ""  # the stream's latest final text, as decoder context
-        self.prev_audio: np.ndarray | None = None  # the previous utterance, as acoustic context
-        self.prev_text = ""
+        self.history: list[tuple[np.ndarray, str]] = []  # earlier utterances (audio, final text) as context
+        self._speculative: tuple[tuple[int, int, int], Result] | None = None
+        self.speculations = {"used": 0, "wasted": 0}
         self.finished = False
 
     @property
@@ -232,7 +234,21 @@ class WhisperStream:
         return []
 
     def has_final_work(self) -> bool:
-        return bool(self.finals)
+        return bool(self.finals) or self._speculation_due() is not None
+
+    @staticmethod
+    def _key(seg: SpeechSegment) -> tuple[int, int, int]:
+        return seg.index, seg.speech_end, seg.audio.size
+
+    def _speculation_due(self) -> SpeechSegment | None:
+        """Speech has paused for `speculate_ms`: decode the utterance now, as it will be if the
+        pause turns out to be its end (the final is then ready when the VAD closes it)."""
+        if self.finals or self.engine.speculate_ms <= 0 or self.segmenter.trailing_silence_ms < self.engine.speculate_ms:
+            return None
+        seg = self.segmenter.tentative()
+        if seg is None or (self._speculative is not None and self._speculative[0] == self._key(seg)):
+            return None
+        return seg
 
     def partial_due(self) -> bool:
         seg = self.segmenter._open
@@ -241,22 +257,40 @@ class WhisperStream:
         grown = self.segmenter.position - seg.start - (self._partial_at if seg.index == self._partial_seg else 0)
         return grown >= self.engine.partial_interval_s * RATE
 
+    def _decode_final(self, seg: SpeechSegment) -> Result:
+        prefix_audio = np.concatenate([a for a, _ in self.history]) if self.history else None
+        prefix_text = "".join(t for _, t in self.history)
+        return self.engine.decode_segment(seg, final=True, context=self.context, prefix_audio=prefix_audio,
+                                          prefix_text=prefix_text)
+
     def _final(self, seg: SpeechSegment) -> Result:
-        result = self.engine.decode_segment(seg, final=True, context=self.context, prefix_audio=self.prev_audio,
-                                            prefix_text=self.prev_text)
+        spec, self._speculative = self._speculative, None
+        if spec is not None and spec[0] == self._key(seg):
+            result = spec[1]
+            self.speculations["used"] += 1
+        else:
+            if spec is not None:
+                self.speculations["wasted"] += 1
+            result = self._decode_final(seg)
         if self.engine.context_chars and result.text:
             self.context = (self.context + result.text)[-self.engine.context_chars:]
-        if self.engine.context_audio_s > 0:
-            if result.text:
-                keep = int(self.engine.context_audio_s * RATE)
-                self.prev_audio, self.prev_text = seg.audio[-keep:], result.text
-                if seg.audio.size > keep:  # only whole utterances make a usable prefix
-                    self.prev_audio, self.prev_text = None, ""
+        if self.engine.context_audio_s > 0 and result.text:
+            # the latest utterances, whole, up to context_audio_s seconds: audio and text as a prefix
+            self.history.append((seg.audio, result.text))
+            limit = self.engine.context_audio_s * RATE
+            while self.history and sum(a.size for a, _ in self.history) > limit:
+                self.history.pop(0)
         return result
 
     def step(self, partials: bool = True) -> list[Result]:
         if self.finals:
             return [self._final(self.finals.popleft())]
+        tentative = self._speculation_due()
+        if tentative is not None:
+            if self._speculative is not None:
+                self.speculations["wasted"] += 1
+            self._speculative = (self._key(tentative), self._decode_final(tentative))
+            return []
         if partials and self.partial_due():
             seg = self.segmenter.open_segment
             self._partial_seg, self._partial_at = seg.index, seg.audio.size

@@ -34,7 +34,7 @@ class MediaError(ValueError):
 class MediaSession:
     def __init__(self, pool: RecognizerPool, *, encoding: str = "mulaw", rate: int = 8000,
                  on_result: Callable[[Result], None], on_error: Callable[[str], None] | None = None,
-                 on_closed: Callable[[], None] | None = None, frame_ms: int = 20, chunk_ms: int = 100,
+                 on_closed: Callable[[], None] | None = None, frame_ms: int = 20, chunk_ms: int = 40,
                  reorder_window: int = 10, max_frame_bytes: int = 16000, first_index: int | None = None) -> None:
         if encoding not in ENCODINGS:
             raise MediaError(f"不支持的音频编码 {encoding!r} (supported: {', '.join(ENCODINGS)})")

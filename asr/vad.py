@@ -140,6 +140,21 @@ class Segmenter:
             self._open.audio = self._joined()
         return self._open
 
+    @property
+    def trailing_silence_ms(self) -> float:
+        return self._silence * 1000 / RATE if self._open is not None else 0.0
+
+    def tentative(self) -> SpeechSegment | None:
+        """The open segment exactly as it will be cut if the silence now under way lasts until it
+        closes (same audio, same times), or None while that is not yet known (less silence than
+        the padding kept after speech, or too little speech to keep)."""
+        seg = self._open
+        if seg is None or self._silence < self.pad or self._speech < self.min_speech:
+            return None
+        audio = self._joined()
+        cut = audio.size - (self._silence - self.pad)
+        return SpeechSegment(seg.index, seg.start, audio[:cut], seg.speech_start, seg.speech_end, closed=True)
+
     def _joined(self) -> np.ndarray:
         if len(self._chunks) > 1:
             self._chunks = [np.concatenate(self._chunks)]

@@ -99,7 +99,8 @@ def run(index: int, engine_name: str, model: str, options: dict[str, Any], inbox
         finishing = [sid for sid, live in streams.items() if live.finishing]
         finals = [sid for sid, live in streams.items() if not live.finishing and live.stream.has_final_work()]
         if finals:
-            sid = min(finals, key=lambda s: streams[s].opened)
+            # closed utterances before speculative decodes of paused ones, then the oldest stream
+            sid = min(finals, key=lambda s: (0 if getattr(streams[s].stream, "finals", None) else 1, streams[s].opened))
             current.append(sid)
             send_results(sid, streams[sid].stream.step(partials=False))
             return True

@@ -78,6 +78,7 @@ class TwilioMediaStream:
         self.stored = 0
         self.tasks: set[asyncio.Task] = set()
         self.finished = asyncio.Event()
+        self.drained = asyncio.Event()  # every final of the finished sessions is stored
 
     # -- connection ---------------------------------------------------------------------------------
     async def authorised(self) -> bool:
@@ -266,7 +267,7 @@ class TwilioMediaStream:
         """For the voice-message webhook: decode what has been said and wait until it is stored."""
         self.finish_sessions()
         try:
-            await asyncio.wait_for(asyncio.shield(self.finished.wait()), timeout)
+            await asyncio.wait_for(asyncio.shield(self.drained.wait()), timeout)
             return True
         except asyncio.TimeoutError:
             return False
@@ -279,6 +280,7 @@ class TwilioMediaStream:
         while True:
             item = await self.results.get()
             if item is None:
+                self.drained.set()
                 return
             track, result = item
             try:
@@ -293,9 +295,12 @@ class TwilioMediaStream:
 
     async def store(self, track: str, result: Result) -> None:
         text = result.text.strip()
-        if not text:
-            return
         speaker = SPEAKERS[track]
+        if not text:  # nothing recognised after all: take the segment's partial off the console
+            bus.publish(f"contact:{self.contact_id}", {
+                "type": "partial", "contact_id": self.contact_id, "speaker": speaker, "text": "",
+                "segment_id": f"{self.stream_sid}:{track}:{result.segment_id}"})
+            return
         started = result.words[0].start if result.words else result.start
         ended = result.words[-1].end if result.words else result.end
         contact_id = self.contact_id

@@ -3,6 +3,7 @@ from GET /api/voice/status, published when it changes (workers ready, streams bo
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -48,7 +49,9 @@ def test_pool_state_is_published_on_the_asr_topic(tmp_path) -> None:  # noqa: AN
         return seen
 
     try:
-        seen = asyncio.run(asyncio.wait_for(scenario(), 180))
+        # a loop of its own in a thread: the session's Playwright browser keeps a loop running in this one
+        with ThreadPoolExecutor(1) as pool_thread:
+            seen = pool_thread.submit(asyncio.run, asyncio.wait_for(scenario(), 180)).result()
     finally:
         recognition.close()
     assert seen and all(e["type"] == "asr_status" and KEYS <= set(e) for e in seen)
