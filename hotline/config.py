@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     asr_engine: str = "whisper"  # whisper | vosk
     asr_workers: int = 1
     asr_streams_per_worker: int = 2  # live streams one worker serves; more wait in its queue (docs/asr.md)
+    asr_cpu_threads: int | None = None  # threads per recognizer worker (default: the engine's own, 2 for Whisper)
     asr_hints: bool = False  # Whisper legal phrase hints (hotwords); off: measured to cost CER (docs/asr.md)
     whisper_model: Path | None = None  # default data_dir/models/whisper-base-ct2
     vosk_model: Path | None = None

@@ -19,7 +19,7 @@ def _paths(settings):  # noqa: ANN001, ANN202
 
 def build_and_tune(settings, corpus: str | None = None, model: str | None = None, tune: bool = True,  # noqa: ANN001
                    progress: bool = True) -> dict:
-    """Build the index in settings.kb_path, then tune fusion/confidence on the training split."""
+    """Build the index in settings.kb_path, then tune fusion/confidence on the dev split."""
     from knowledge_base.corpus import read_jsonl
     from knowledge_base.encoder import resolve_model
     from knowledge_base.index import build_index
@@ -45,7 +45,7 @@ def build_and_tune(settings, corpus: str | None = None, model: str | None = None
 def build(ctx: typer.Context,
           if_missing: bool = typer.Option(False, "--if-missing", help="only build when no index exists"),
           corpus: str = typer.Option(None, help="all | core (default: setting kb_corpus)"),
-          no_tune: bool = typer.Option(False, "--no-tune", help="skip tuning the fusion on the training split")) -> None:
+          no_tune: bool = typer.Option(False, "--no-tune", help="skip tuning the fusion on the dev split")) -> None:
     """Build the BM25 + faiss indexes (progress bar), write the manifest, tune the fusion."""
     from knowledge_base.index import index_exists
 

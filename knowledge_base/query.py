@@ -1,4 +1,4 @@
-"""Conversation-aware queries: the recent citizen utterances, newest weighted by repetition,
+"""Conversation-aware queries: the most recent citizen utterances that fit the query length,
 with the filler words of speech removed, so suggestions sharpen as the caller explains."""
 from __future__ import annotations
 

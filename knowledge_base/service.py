@@ -6,7 +6,7 @@
 
 Ranking: reciprocal-rank fusion of BM25 (jieba tokens) and dense (faiss) article rankings, plus
 the articles cited by the best-matching FAQ questions, plus a prior for core articles; weights
-and the confidence model are tuned on the training split (`knowledge_base.tuning`).
+and the confidence model are tuned on the dev split (`knowledge_base.tuning`).
 """
 from __future__ import annotations
 
