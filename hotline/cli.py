@@ -117,7 +117,23 @@ def serve(ctx: typer.Context, host: str = typer.Option(None), port: int = typer.
     typer.echo(f"工作人员登录 staff login:   {base}/login")
     sys.stdout.flush()
     uvicorn.run("hotline.app:create_app", factory=True, host=host, port=port, ws_max_size=16 * 1024 * 1024,
-                log_level="info")
+                log_level="info", log_config=_log_config())
+
+
+def _log_config() -> dict:
+    """uvicorn's logging, with personal data redacted at every handler (a filter on a logger would
+    miss its child loggers' records), and the application's loggers (hotline.*, routing, asr.*)
+    written by uvicorn's handler at WARNING and above."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact": {"()": "hotline.privacy.RedactingFilter"}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["redact"]
+    config["root"] = {"handlers": ["default"], "level": "WARNING"}
+    return config
 
 
 @app.command("config")

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from hotline.audit.models import AuditEntry, AuditHead
 from hotline.privacy import redact_value
-from hotline.timeutil import utcnow
+from hotline.timeutil import as_utc, utcnow
 
 GENESIS = "0" * 64
 
@@ -76,7 +76,8 @@ def record(
     now = utcnow()
     entry = AuditEntry(
         seq=head.seq + 1,
-        occurred_at=occurred_at or now,
+        # hashed as it is read back: aware UTC (a +08:00 time, or a naive one taken as UTC)
+        occurred_at=as_utc(occurred_at) or now,
         recorded_at=now,
         actor=actor,
         action=action,

@@ -12,7 +12,7 @@ from hotline.cases.models import STATUS_LABELS, Case, CaseUpdate
 from hotline.contacts import service as contacts
 from hotline.contacts.models import Citizen, CitizenUpdate
 from hotline.deps import actor_of, get_session, require_roles
-from hotline.privacy import redact
+from hotline.privacy import mask_phone, redact
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 staff = require_roles(Role.lawyer, Role.manager)
@@ -85,7 +85,10 @@ def citizen_out(citizen: Citizen, raw: bool) -> dict:
     data = citizen.model_dump(mode="json", exclude={"chat_token"})
     if not raw:
         data = {k: redact(v) if isinstance(v, str) and k != "area" else v for k, v in data.items()}
+        # personal fields are masked as fields, whatever their form (the patterns miss some)
         data["id_number"] = "【身份证号】" if citizen.id_number else ""
+        data["phone"] = mask_phone(citizen.phone) if citizen.phone else citizen.phone
+        data["address"] = "（已隐去）" if citizen.address else ""
     return data
 
 

@@ -1,6 +1,8 @@
 """The audit log is hash-chained: tampering with, inserting or deleting an entry is found."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -43,6 +45,22 @@ def test_verify_passes_on_an_intact_log(settings, engine):  # noqa: ANN001
     result = run_cli(settings, "audit", "verify")
     assert result.returncode == 0, result.stderr
     assert "5 entries" in result.stdout
+
+
+def test_event_times_in_other_zones_are_hashed_as_stored(settings, engine):  # noqa: ANN001
+    """A +08:00 time (and a naive one, taken as UTC) is stored and hashed as aware UTC, so the
+    chain still verifies when the entries are read back."""
+    beijing = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=timezone(timedelta(hours=8)))
+    with session_scope(engine) as session:
+        audit.record(session, action="test.local_time", actor="system", occurred_at=beijing)
+        audit.record(session, action="test.local_time", actor="system", occurred_at=datetime(2026, 3, 2, 1, 30))
+    result = run_cli(settings, "audit", "verify")
+    assert result.returncode == 0, result.stderr
+    assert "2 entries" in result.stdout
+    with session_scope(engine) as session:
+        first, second = audit.entries_for(session, action_prefix="test.local_time")
+        assert first.occurred_at == beijing and first.occurred_at.utcoffset() == timedelta(0)
+        assert second.occurred_at == datetime(2026, 3, 2, 1, 30, tzinfo=timezone.utc)
 
 
 def test_tampered_row_is_named(settings, engine):  # noqa: ANN001

@@ -108,6 +108,18 @@ def test_non_owner_sees_redacted_text(live_server, settings, staff_users):  # no
     log_texts = str(owner.get(f"/api/cases/{case_id}").json()["log"])
     assert "13912345678" not in log_texts  # the log holds redacted text only
 
+    # the citizen's details: masked field by field for a lawyer who does not own the case,
+    # whatever their form (a Hong Kong number, an address without a house number)
+    r = owner.patch(f"/api/cases/{case_id}/citizen", json={
+        "name": "陈六", "phone": "+85291234567", "address": "深圳市宝安区西乡街道", "id_number": "11010519491231002X",
+        "area": "广东省深圳市宝安区", "reason": "来电登记"})
+    assert r.status_code == 200 and r.json()["address"] == "深圳市宝安区西乡街道"
+    seen = other.get(f"/api/cases/{case_id}/citizen").json()
+    assert (seen["name"], seen["phone"], seen["address"], seen["id_number"], seen["area"]) == (
+        "陈六", "+852******67", "（已隐去）", "【身份证号】", "广东省深圳市宝安区")
+    raw = owner.get(f"/api/cases/{case_id}/citizen").json()
+    assert (raw["phone"], raw["address"], raw["id_number"]) == ("+85291234567", "深圳市宝安区西乡街道", "11010519491231002X")
+
 
 def test_corrections_keep_every_earlier_version(live_server, settings, staff_users):  # noqa: ANN001
     chat = ChatClient(live_server.ws_url)
