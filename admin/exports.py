@@ -1,5 +1,6 @@
 """CSV exports for managers. Personal data never leaves in them: no citizen names, phones, ID
-numbers or addresses, and free text (rating comments, dispositions) goes through `redact`."""
+numbers or addresses, and free text (rating comments, dispositions) goes through `redact`. Text
+cells that a spreadsheet would run as a formula are neutralised with a leading single quote."""
 from __future__ import annotations
 
 import csv
@@ -25,12 +26,26 @@ CONTACT_COLUMNS = ["联系编号", "案件编号", "渠道", "类别", "进入�
 RESULT_LABELS = {"answered": "接通", "abandoned": "放弃", "short_abandoned": "短时放弃", "waiting": "排队中"}
 
 
+# A text cell starting with one of these is read as a formula by spreadsheet programs (CSV/formula
+# injection: "=HYPERLINK(...)" typed by a citizen into a rating comment); prefixing a single quote
+# makes it plain text. Numbers are written as numbers, so a negative figure stays a number.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv(rows: Iterable[list[Any]]) -> str:
     buffer = io.StringIO()
     buffer.write("\ufeff")  # so spreadsheet programs read the Chinese headers as UTF-8
     writer = csv.writer(buffer)
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([_cell(v) for v in row])
     return buffer.getvalue()
 
 
@@ -68,10 +83,12 @@ def contacts_csv(session: Session, start: datetime, end: datetime, tz: ZoneInfo,
     return _csv(rows)
 
 
+# Labels with {sl}/{short}: the thresholds the report was computed with (the `sl`/`short` query
+# parameters), not the defaults.
 SL_ROWS = [("offered", "进入队列(呼入量)"), ("answered", "接通量"), ("answer_rate", "接通率"),
            ("asa_s", "平均应答速度(秒)"), ("abandoned", "放弃量"), ("abandon_rate", "放弃率"),
-           ("short_abandoned", "短时放弃(不计入)"), ("answered_within", "20秒内接通量"),
-           ("service_level", "服务水平(20秒接通率)"), ("avg_talk_s", "平均通话/会话时长(秒)"),
+           ("short_abandoned", "短时放弃({short}秒内，不计入)"), ("answered_within", "{sl}秒内接通量"),
+           ("service_level", "服务水平({sl}秒接通率)"), ("avg_talk_s", "平均通话/会话时长(秒)"),
            ("avg_wrapup_s", "平均话后整理(秒)"), ("aht_s", "平均处理时长(秒)"), ("rated", "评价量"),
            ("rated_share", "测评率"), ("satisfaction", "满意度"), ("mean_score", "平均评分")]
 
@@ -86,7 +103,10 @@ def service_levels_csv(report: dict[str, Any]) -> str:
     sl = report["service_levels"]
     rows: list[list[Any]] = [["统计区间", report["range"]["start"], report["range"]["end"], report["range"]["timezone"]],
                              [], ["指标", "数值"]]
-    rows += [[label, sl.get(key)] for key, label in SL_ROWS]
+    default = analytics.Thresholds()
+    seconds = {"sl": f"{float(sl.get('service_level_s', default.service_level_s)):g}",
+               "short": f"{float(sl.get('short_abandon_s', default.short_abandon_s)):g}"}
+    rows += [[label.format(**seconds), sl.get(key)] for key, label in SL_ROWS]
     rows += [[], [label for _, label in LAWYER_COLUMNS]]
     rows += [[r.get(key) for key, _ in LAWYER_COLUMNS] for r in report["per_lawyer"]]
     return _csv(rows)

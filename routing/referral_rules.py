@@ -16,8 +16,10 @@ How the outcome is decided (docs/referrals.md has the long form):
   applicant's integrity pledge or data sharing; no certificates are asked for); above it -> false.
 - Anything resting on a legal basis staff must check (art. 31(9), 32(5), 42(4)) is at best
   "needs_review". An applicant who already has a lawyer or agent does not qualify.
-- Art. 44: a limitation period or time limit ending in under 7 days, or preservation / advance
-  enforcement needed -> urgent (provisional aid before review).
+- Art. 44: a limitation period or time limit ending in under 7 days from the application date
+  (the assessment date; today when not given), or preservation / advance enforcement needed ->
+  urgent (provisional aid before review). A deadline already past is not urgent: the reason says
+  so and what to check (suspension, interruption, extension).
 - Criminal defence (arts. 24-28) is its own track: art. 25(1) and art. 28 cases -> true with no
   hardship condition; other suspects/defendants without a defender (art. 24) -> "needs_review".
 """
@@ -390,20 +392,35 @@ def _people(app: Application) -> str:
     return "、".join(groups)
 
 
-def _urgency(app: Application, out: _Out, on: date) -> tuple[bool, list[dict[str, Any]]]:
+def _urgency(app: Application, out: _Out, on: date, today: date) -> tuple[bool, list[dict[str, Any]]]:
+    """Art. 44. Days are counted from the assessment date `on` (the application date, which
+    defaults to today): 0-6 days left -> urgent; 7 or more -> not; already past -> not urgent
+    (art. 44 is about a deadline still to be met), with the reason and what to check."""
     urgent, deadlines = False, []
     if app.deadline_date:
         days_left = (app.deadline_date - on).days
         kind = app.deadline_kind or "other"
-        deadlines.append({"kind": kind, "label": DEADLINE_KINDS[kind], "date": app.deadline_date.isoformat(),
+        label = DEADLINE_KINDS[kind]
+        deadlines.append({"kind": kind, "label": label, "date": app.deadline_date.isoformat(),
                           "days_left": days_left})
         if 0 <= days_left < 7:
             urgent = True
-            out.find("urgent", f"{DEADLINE_KINDS[kind]}于 {app.deadline_date} 届满，距申请日仅剩 {days_left} 日，不足七日，"
+            out.find("urgent", f"{label}于 {app.deadline_date} 届满，距申请日仅剩 {days_left} 日，不足七日，"
                      "需要及时提起诉讼或者申请仲裁、行政复议：法律援助机构可以决定先行提供法律援助", 44, 1)
         elif days_left < 0:
-            out.warnings.append(f"所填{DEADLINE_KINDS[kind]}已于 {app.deadline_date} 届满：请核实是否存在中止、中断等情形，"
-                                "并尽快告知当事人")
+            out.find("deadline_passed", f"期限已过：所填{label}已于 {app.deadline_date} 届满（申请日已超过 {-days_left} 日），"
+                     "不属于距法定时效或者期限届满不足七日的情形，不能据此先行提供法律援助；"
+                     "请核实是否存在中止、中断情形，或者可否申请顺延、恢复期限", 44, 1)
+            out.warnings.append(f"所填{label}已于 {app.deadline_date} 届满：请核实是否存在中止、中断等情形，"
+                                "或者可否申请顺延、恢复期限，并尽快告知当事人")
+        if on < today:  # an application dated earlier, assessed now: say where things stand today
+            days_today = (app.deadline_date - today).days
+            if days_today < 0 <= days_left:
+                out.warnings.append(f"按申请日 {on} 计算，所填{label}尚未届满；但截至今日（{today}）已于 "
+                                    f"{app.deadline_date} 届满：请核实是否已及时提起诉讼或者申请仲裁、行政复议")
+            elif 0 <= days_today < 7 and days_left >= 7:
+                out.warnings.append(f"按申请日 {on} 计算距{label}届满尚有 {days_left} 日；但截至今日（{today}）仅剩 "
+                                    f"{days_today} 日：请尽快处理")
     if app.preservation_needed:
         urgent = True
         out.find("urgent", "需要立即申请财产保全、证据保全或者先予执行：法律援助机构可以决定先行提供法律援助", 44, 2)
@@ -446,7 +463,7 @@ def assess(app: Application, standards: Sequence[HardshipRow], today: date) -> d
         result = _criminal(app, standard, income, out)
     else:
         result = _civil(app, standard, income, out)
-    urgent, deadlines = _urgency(app, out, on)
+    urgent, deadlines = _urgency(app, out, on, today)
     if app.has_representative:
         if not app.criminal_defence:
             out.find("has_representative", "申请人已委托律师或者其他代理人，不符合“没有委托代理人”的条件", 31)

@@ -111,12 +111,33 @@ class AssistError(ValueError):
     pass
 
 
+def assigned_to(session: Session, user_id: int, contact_id: int) -> bool:
+    """Whether the contact is this lawyer's: they handle it (Contact.lawyer_id, as the console's
+    own ownership check) or it is offered to them right now (an open, unexpired offer)."""
+    from hotline.contacts.models import Contact
+    from routing.models import Offer
+
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        return False
+    if contact.lawyer_id == user_id:
+        return True
+    return session.execute(select(Offer.id).where(
+        Offer.contact_id == contact_id, Offer.user_id == user_id, Offer.status == "offered",
+        Offer.expires_at > utcnow()).limit(1)).first() is not None
+
+
 def act_on_suggestion(session: Session, suggestion_id: int, action: str, *, user_id: int,
                       rating: str | None = None, reason: str = "") -> Suggestion:
     """Record what the lawyer did with a suggestion: click, copy or rate (helpful/unhelpful + reason)."""
     row = session.get(Suggestion, suggestion_id)
     if row is None:
         raise LookupError(f"suggestion {suggestion_id} not found")
+    if action == "rate":
+        # Lock the batch (PostgreSQL; SQLite transactions are serialised already) so that two
+        # lawyers rating its last suggestions at once see each other's ratings below.
+        session.execute(select(Suggestion).where(Suggestion.contact_id == row.contact_id, Suggestion.batch == row.batch)
+                        .with_for_update().execution_options(populate_existing=True)).scalars().all()
     now = utcnow()
     if action == "click":
         row.clicked_at = row.clicked_at or now
@@ -138,6 +159,19 @@ def act_on_suggestion(session: Session, suggestion_id: int, action: str, *, user
     if action == "rate" and rating == "unhelpful":
         batch_rows = session.execute(select(Suggestion).where(
             Suggestion.contact_id == row.contact_id, Suggestion.batch == row.batch)).scalars().all()
-        if batch_rows and all(r.rating == "unhelpful" for r in batch_rows):
+        if batch_rows and all(r.rating == "unhelpful" for r in batch_rows) and not _batch_in_backlog(session, batch_rows):
             session.add(BacklogItem(contact_id=row.contact_id, question=row.query, reason="all_unhelpful"))
     return row
+
+
+def _batch_in_backlog(session: Session, batch_rows: list[Suggestion]) -> bool:
+    """Whether this batch is already in the backlog as all-unhelpful: re-rating (another reason,
+    helpful then unhelpful again) must not add it twice. The backlog row has no batch column; the
+    batch's item is the one for the same contact and question created since the batch was shown
+    (a later batch with the same question is shown later, so it gets its own item)."""
+    first = batch_rows[0]
+    shown = min(r.shown_at for r in batch_rows)
+    session.flush()
+    return session.execute(select(BacklogItem.id).where(
+        BacklogItem.contact_id == first.contact_id, BacklogItem.reason == "all_unhelpful",
+        BacklogItem.question == first.query, BacklogItem.created_at >= shown).limit(1)).first() is not None

@@ -6,11 +6,15 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from hotline.assist import service
+from hotline.assist.models import Suggestion
 from hotline.auth.models import Role, StaffUser
+from hotline.contacts.models import Contact
 from hotline.deps import get_session, require_roles
+from hotline.privacy import redact
 
 router = APIRouter(tags=["assist"])
 staff = require_roles(Role.lawyer, Role.manager, Role.legal_aid, Role.mediation)
+suggestion_users = require_roles(Role.lawyer, Role.manager)  # lawyers for their own contacts only
 
 
 def _kb(request: Request):  # noqa: ANN202
@@ -47,9 +51,30 @@ def kb_article(article_id: str, request: Request, user: StaffUser = Depends(staf
     return service.hit_dict(article)
 
 
+def _owner(session: Session, user: StaffUser, contact_id: int) -> bool:
+    """Who may see and act on a contact's suggestions: the lawyer it is assigned (or offered) to,
+    and managers and admins (any contact). Everyone else gets 403. Returns whether `user` is the
+    assigned lawyer, who alone sees the citizen's words (the query) unredacted."""
+    if session.get(Contact, contact_id) is None:
+        raise HTTPException(status_code=404, detail=f"联系记录不存在 (contact {contact_id} not found)")
+    owner = service.assigned_to(session, user.id, contact_id)
+    if not owner and user.role not in (Role.manager, Role.admin):
+        raise HTTPException(status_code=403, detail="您不是该咨询的接待律师 (not your contact)")
+    return owner
+
+
+def _out(row: Suggestion, owner: bool) -> dict:
+    data = row.model_dump(mode="json")
+    if not owner:
+        data["query"] = redact(data["query"])
+    return data
+
+
 @router.get("/api/contacts/{contact_id}/suggestions")
-def suggestions(contact_id: int, session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(staff)) -> list:
-    return [s.model_dump(mode="json") for s in service.latest_suggestions(session, contact_id)]
+def suggestions(contact_id: int, session: Session = Depends(get_session, scope="function"),
+                user: StaffUser = Depends(suggestion_users)) -> list:
+    owner = _owner(session, user, contact_id)
+    return [_out(s, owner) for s in service.latest_suggestions(session, contact_id)]
 
 
 class SuggestionAction(BaseModel):
@@ -60,7 +85,11 @@ class SuggestionAction(BaseModel):
 
 @router.post("/api/suggestions/{suggestion_id}/actions")
 def suggestion_action(suggestion_id: int, body: SuggestionAction, session: Session = Depends(get_session, scope="function"),
-                      user: StaffUser = Depends(staff)) -> dict:
+                      user: StaffUser = Depends(suggestion_users)) -> dict:
+    found = session.get(Suggestion, suggestion_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"suggestion {suggestion_id} not found")
+    owner = _owner(session, user, found.contact_id)
     try:
         row = service.act_on_suggestion(session, suggestion_id, body.action, user_id=user.id, rating=body.rating,
                                         reason=body.reason)
@@ -68,4 +97,4 @@ def suggestion_action(suggestion_id: int, body: SuggestionAction, session: Sessi
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     except service.AssistError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
-    return row.model_dump(mode="json")
+    return _out(row, owner)

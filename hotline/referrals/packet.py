@@ -45,6 +45,13 @@ def _party(p: dict[str, Any]) -> dict[str, Any]:
             "description": redact(p.get("description", ""))}
 
 
+def _consent(consent: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The citizen's consent; its free-text note is redacted like every other free text."""
+    if not consent:
+        return consent
+    return {**consent, "note": redact(consent.get("note") or "")}
+
+
 def build(session: Session, referral: Referral, tz: str = "Asia/Shanghai") -> dict[str, Any]:
     case = session.get(Case, referral.case_id)
     office = session.get(Office, referral.office_id)
@@ -80,7 +87,7 @@ def build(session: Session, referral: Referral, tz: str = "Asia/Shanghai") -> di
                  "received_at": case.received_at.isoformat(),
                  "summary": redact(referral.summary), "facts": redact(referral.facts)},
         "parties": [_party(p) for p in referral.parties or []],
-        "consent": referral.consent,
+        "consent": _consent(referral.consent),
         "application": application,
         "assessment": assessment,
         "override": redact_value(referral.override) if referral.override else None,

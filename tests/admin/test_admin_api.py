@@ -93,7 +93,8 @@ def test_roster_listings_and_removals(live_server, staff_users, engine) -> None:
     assert manager.delete("/api/admin/roster/holidays/not-a-date").status_code == 422
 
 
-def _one_answered_contact(engine) -> int:  # noqa: ANN001
+def _one_answered_contact(engine, disposition: str = f"已解答，回访电话{PHONE}",  # noqa: ANN001
+                          comment: str = f"很好，我的身份证号{ID_NUMBER}") -> int:
     """A chat answered by the demo lawyer, ended, wrapped up and rated, with personal data in the
     free text (the disposition and the rating comment)."""
     with session_scope(engine) as s:
@@ -112,8 +113,8 @@ def _one_answered_contact(engine) -> int:  # noqa: ANN001
         c = contacts.get_contact(s, contact.id)
         contacts.end_contact(s, c, actor="test")
         routing.contact_ended(s, c.id)
-        routing.finish_wrapup(s, lawyer.id, f"已解答，回访电话{PHONE}")
-        contacts.rate(s, c, score=4, comment=f"很好，我的身份证号{ID_NUMBER}", actor="citizen")
+        routing.finish_wrapup(s, lawyer.id, disposition)
+        contacts.rate(s, c, score=4, comment=comment, actor="citizen")
     return contact.id
 
 
@@ -146,6 +147,38 @@ def test_report_filter_and_redacted_csv_exports(live_server, staff_users, engine
     text = r.content.decode("utf-8-sig")
     assert "接通率" in text and "张律师" in text and PHONE not in text
     assert [e.action for e in actions(engine, "export.")] == ["export.contacts", "export.service_levels"]
+
+
+def test_csv_cells_cannot_run_as_formulas() -> None:
+    from admin.exports import _csv
+
+    text = _csv([["=1+1", "+86 phone", "-2+3", "@SUM(A1)", "\tx", "\rx", "正常", "a=b", -5, 0.5, None]])
+    row = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert row == ["'=1+1", "'+86 phone", "'-2+3", "'@SUM(A1)", "'\tx", "'\rx", "正常", "a=b", "-5", "0.5", ""]
+
+
+def test_csv_exports_neutralise_formulas_and_name_the_threshold(live_server, staff_users, engine) -> None:  # noqa: ANN001
+    evil = '=HYPERLINK("http://example.invalid/x","点此查看")'
+    _one_answered_contact(engine, disposition="@SUM(1+1) 已解答", comment=evil)
+    manager = live_server.login(*staff_users["manager"])
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    text = manager.get("/api/admin/export/contacts.csv", params={"start": today, "end": today}).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    row = dict(zip(rows[0], rows[1]))
+    assert row["评价内容"] == "'" + evil and row["处理结果"] == "'@SUM(1+1) 已解答"
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for cell in r)
+
+    # the service-level labels name the threshold the figures were computed with
+    def labels(**params: object) -> list[str]:
+        r = manager.get("/api/admin/export/service-levels.csv", params={"start": today, "end": today, **params})
+        assert r.status_code == 200, r.text
+        return [r[0] for r in csv.reader(io.StringIO(r.content.decode("utf-8-sig"))) if r]
+
+    default = labels()
+    assert "20秒内接通量" in default and "服务水平(20秒接通率)" in default and "短时放弃(5秒内，不计入)" in default
+    custom = labels(sl=30, short=2.5)
+    assert "30秒内接通量" in custom and "服务水平(30秒接通率)" in custom and "短时放弃(2.5秒内，不计入)" in custom
+    assert not any("20秒" in label for label in custom)
 
 
 def test_kb_admin_without_a_knowledge_base_says_so(live_server, staff_users) -> None:  # noqa: ANN001

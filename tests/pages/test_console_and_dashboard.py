@@ -8,7 +8,8 @@ the knowledge base by hand, fills in the case panel, ends the contact and finish
 citizen rates the service; the manager's figures and chart change accordingly."""
 from __future__ import annotations
 
-import httpx
+import json
+
 from sqlalchemy import select
 
 from hotline.assist.models import Suggestion
@@ -16,8 +17,8 @@ from hotline.audit.models import AuditEntry
 from hotline.cases.models import Case
 from hotline.contacts.models import Contact, SatisfactionRating, Utterance
 from hotline.database import session_scope
-from tests.conftest import screenshot
-from tests.pages.conftest import STAFF, PageErrors, login
+from tests.conftest import SHARED, screenshot
+from tests.pages.conftest import DEMO_PASSWORD, STAFF, PageErrors, login
 
 PHONE = {"width": 390, "height": 844}
 
@@ -30,6 +31,16 @@ def chart_total(page, element_id: str) -> float:  # noqa: ANN001
     """The sum of every bar plotted in a plotly chart (read from the chart element's data)."""
     return page.evaluate(f"""() => (document.getElementById('{element_id}').data || [])
         .reduce((sum, t) => sum + (t.y || []).reduce((a, b) => a + (b || 0), 0), 0)""")
+
+
+def statute_version(article_id: str) -> str | None:
+    """The version (date) of an article in the statute file the knowledge base is built from."""
+    with open(SHARED / "data" / "statutes" / "articles.jsonl", encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            if row["id"] == article_id:
+                return row["version"]
+    raise AssertionError(f"article {article_id!r} not in the statute file")
 
 
 def reload_report(page) -> None:  # noqa: ANN001
@@ -50,14 +61,14 @@ def test_lawyer_answers_with_suggestions_and_manager_sees_figures_change(hotline
         login(manager, hotline.url, "manager1", "/dashboard")
         manager.wait_for_function("Number(document.body.dataset.reportLoaded || 0) >= 1")
         manager.wait_for_selector("#wall-available")
-        voice = httpx.get(f"{hotline.url}/api/voice/status")  # the recogniser's back-pressure, if installed
-        asr_tile = manager.locator("#wall-asr")
-        if voice.status_code == 404:
-            asr_tile.locator(".value", has_text="未启用").wait_for()
-        elif voice.status_code == 200:
-            asr_tile.locator(".value", has_text=f"/{voice.json()['workers']} 忙").wait_for(timeout=10000)
-        else:
-            asr_tile.locator(".value", has_text="不可用").wait_for(timeout=10000)
+        # the recogniser's back-pressure tile, as the signed-in manager's page reads it
+        staff = hotline.login("manager1", DEMO_PASSWORD)  # an opened client: not usable in `with` again
+        try:
+            voice = staff.get("/api/voice/status")
+        finally:
+            staff.close()
+        assert voice.status_code == 200, voice.text
+        manager.locator("#wall-asr .value", has_text=f"/{voice.json()['workers']} 忙").wait_for(timeout=10000)
         assert kpi(manager, "offered") == "0" and kpi(manager, "answered") == "0"
         assert chart_total(manager, "chart-channel") == 0
         screenshot(manager, "dashboard-before")
@@ -96,7 +107,11 @@ def test_lawyer_answers_with_suggestions_and_manager_sees_figures_change(hotline
         article = lawyer.locator("#suggestions li.sugg[data-kind=article]").first
         title = article.locator("a.title").inner_text()
         assert title.startswith("《") and "第" in title and "条" in title
-        assert "版" in article.locator(".head").inner_text()  # the version date, or 版本不详
+        # the version of the suggested article, as the statute file gives it (not the "版本不详" fallback)
+        version = statute_version(article.get_attribute("data-ref"))
+        assert version, article.get_attribute("data-ref")  # the wage question's articles are dated statutes
+        assert article.locator(".head .badge[title='版本日期']").inner_text().strip() == f"{version} 版"
+        assert "版本不详" not in article.locator(".head").inner_text()
         with lawyer.expect_popup() as popup:  # the link to the full text (the click is logged)
             article.locator("a.title").click()
         full = popup.value

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from hotline.audit.models import AuditEntry
 from hotline.cases.models import Case
+from hotline.privacy import redact
 from hotline.referrals.models import HardshipStandard, Referral, ReferralEvent, ReferralRecord
 from tests.conftest import run_cli
 from tests.referrals.conftest import PASSWORD, add_staff, office_id, open_chat_case
@@ -325,12 +326,17 @@ def test_rejection_and_withdrawal_return_the_case(db, live_server, people) -> No
     assert people["manager"].get("/api/referrals", params={"status": "lost"}).status_code == 422
 
 
+CONSENT_PHONE, CONSENT_ADDRESS = "13822223333", "深南大道88号"
+CONSENT_NOTE = f"来电人同意调解，回访请打{CONSENT_PHONE}；地址：{CONSENT_ADDRESS}"
+
+
 def test_mediation_record_chain(db, live_server, people) -> None:  # noqa: ANN001
     lawyer, med = people["lawyer"], people["med"]
     case = open_chat_case(db, ["邻居家空调外机对着我家窗户，噪音很大"], owner_id=people["lawyer_id"],
                           area="广东省深圳市南山区南头街道", name="李四", category="property", summary="空调噪音纠纷")
     r = lawyer.post(f"/api/cases/{case['case_id']}/referrals", json={
-        "type": "mediation", "summary": "空调外机噪音纠纷", "consent": {"given": True, "method": "chat"},
+        "type": "mediation", "summary": "空调外机噪音纠纷",
+        "consent": {"given": True, "method": "phone", "note": CONSENT_NOTE},
         "parties": [{"role": "applicant", "name": "李四"}, {"role": "respondent", "description": "隔壁邻居"}]})
     assert r.status_code == 201, r.text
     rid = r.json()["id"]
@@ -382,6 +388,14 @@ def test_mediation_record_chain(db, live_server, people) -> None:  # noqa: ANN00
     # the mediation packet carries the consent and the record chain
     packet = med.get(f"/api/referrals/{rid}/packet.json").json()
     assert packet["consent"]["given"] is True and packet["to"]["name"] == "南山区南头街道人民调解委员会"
+    # the consent note leaves the hotline redacted, like the facts and the transcript
+    assert packet["consent"]["method"] == "phone" and packet["consent"]["given_at"]
+    note = redact(CONSENT_NOTE)
+    assert note != CONSENT_NOTE and packet["consent"]["note"] == note and "【手机号】" in note
+    html = med.get(f"/api/referrals/{rid}/packet.html").text
+    assert note in html
+    for raw in (CONSENT_PHONE, CONSENT_ADDRESS):
+        assert raw not in json.dumps(packet, ensure_ascii=False) and raw not in html
     assert [x["label"] for x in packet["records"]][:2] == ["申请书", "受理登记表"]
     assert any(n["article"] == "人民调解法第十七条" for n in packet["legal_notes"])
     # a legal-aid-only action on a mediation referral

@@ -134,19 +134,35 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
     ("34 no standard needed when the review is exempt (province without a table)",
      app(["labour_remuneration"], province="湖南省", applicant={"migrant_worker": True}),
      {"eligible": True, "economic_review": "exempt", "hardship_standard": None}, [f"{ART['四十二条']}第（三）项"]),
-    # -- art. 44: urgency
-    ("44-1 limitation ends in 6 days", app(["labour_remuneration"], applicant={"migrant_worker": True},
-                                           deadline_date="2026-05-07", deadline_kind="arbitration"),
-     {"urgent": True, "deadlines": [{"kind": "arbitration", "label": "仲裁时效", "date": "2026-05-07", "days_left": 6}]},
+    # -- art. 44: urgency. Days count from the application date (the assessment date; TODAY when not
+    # given): 0-6 days left -> urgent, 7 or more -> not, already past -> not urgent with the reason.
+    ("44-1 arbitration limitation ends 6 days after the application",
+     app(["labour_remuneration"], application_date="2026-06-01", applicant={"migrant_worker": True},
+         deadline_date="2026-06-07", deadline_kind="arbitration"),
+     {"urgent": True, "deadlines": [{"kind": "arbitration", "label": "仲裁时效", "date": "2026-06-07", "days_left": 6}]},
      [f"{ART['四十四条']}第（一）项"]),
-    ("44-1 7 days left is not urgent", app(["child_support"], deadline_date="2026-05-08", deadline_kind="limitation"),
-     {"urgent": False}, []),
-    ("44-1 ends today", app(["child_support"], deadline_date="2026-05-01"), {"urgent": True},
+    ("44-1 7 days left is not urgent",
+     app(["child_support"], application_date="2026-06-01", deadline_date="2026-06-08", deadline_kind="limitation"),
+     {"urgent": False, "deadlines": [{"kind": "limitation", "days_left": 7}], "warnings": []}, []),
+    ("44-1 ends on the application date", app(["child_support"], application_date="2026-06-01",
+                                              deadline_date="2026-06-01", deadline_kind="appeal"),
+     {"urgent": True, "deadlines": [{"kind": "appeal", "days_left": 0}]}, [f"{ART['四十四条']}第（一）项"]),
+    ("44-1 no application date: counted from today",
+     {k: v for k, v in app(["child_support"], deadline_date="2026-06-05").items() if k != "application_date"},
+     {"urgent": True, "application_date": "2026-06-01", "deadlines": [{"kind": "other", "days_left": 4}]},
      [f"{ART['四十四条']}第（一）项"]),
-    ("44-1 already expired: a warning, not art. 44", app(["child_support"], deadline_date="2026-04-20"),
-     {"urgent": False}, []),
+    ("44-1 earlier application: 6 days counted from its date",
+     app(["child_support"], application_date="2026-05-01", deadline_date="2026-05-07", deadline_kind="limitation"),
+     {"urgent": True, "deadlines": [{"kind": "limitation", "date": "2026-05-07", "days_left": 6}]},
+     [f"{ART['四十四条']}第（一）项"]),
+    ("44-1 already passed: not urgent, the reason says why",
+     app(["child_support"], application_date="2026-06-01", deadline_date="2026-05-20", deadline_kind="limitation"),
+     {"urgent": False, "deadlines": [{"kind": "limitation", "days_left": -12}]}, [f"{ART['四十四条']}第（一）项"]),
     ("44-2 preservation needed", app(["work_injury_compensation"], preservation_needed=True), {"urgent": True},
      [f"{ART['四十四条']}第（二）项"]),
+    ("44-2 preservation makes it urgent even when the deadline has passed",
+     app(["work_injury_compensation"], application_date="2026-06-01", deadline_date="2026-05-31",
+         preservation_needed=True), {"urgent": True}, [f"{ART['四十四条']}第（一）项", f"{ART['四十四条']}第（二）项"]),
     # -- matters outside art. 31: not eligible, other routes
     ("neighbour dispute does not qualify", app(["neighbour"]),
      {"eligible": False, "suggested_routes": ["mediation", "justice_bureau"], "qualifying_matters": []}, [A31]),
@@ -218,6 +234,34 @@ def test_hints_and_warnings() -> None:
     assert any(f["conclusion"] == "art42_not_applicable" for f in migrant["findings"])
     urgent = assess_json(app(["child_support"], deadline_date="2026-05-03"), STANDARDS, TODAY)
     assert any("剩 2 日" in r and "先行提供法律援助" in r for r in urgent["reasons"])
+
+
+def test_deadline_already_passed_is_explained_not_urgent() -> None:
+    result = assess_json(app(["child_support"], application_date="2026-06-01", deadline_date="2026-05-20",
+                             deadline_kind="limitation"), STANDARDS, TODAY)
+    assert result["urgent"] is False
+    passed = [f for f in result["findings"] if f["conclusion"] == "deadline_passed"]
+    assert len(passed) == 1 and passed[0]["article"] == f"{ART['四十四条']}第（一）项"
+    assert not any(f["conclusion"] == "urgent" for f in result["findings"])
+    reason = next(r for r in result["reasons"] if r.startswith("期限已过"))
+    assert "诉讼时效已于 2026-05-20 届满" in reason and "超过 12 日" in reason and "顺延、恢复期限" in reason
+    assert any("已于 2026-05-20 届满" in w and "尽快告知当事人" in w for w in result["warnings"])
+
+
+def test_earlier_application_says_where_the_deadline_stands_today() -> None:
+    # urgent as of the application date, but the deadline has passed since: said, not hidden
+    since = assess_json(app(["child_support"], application_date="2026-05-01", deadline_date="2026-05-07"),
+                        STANDARDS, TODAY)
+    assert since["urgent"] is True and any("截至今日（2026-06-01）已于 2026-05-07 届满" in w for w in since["warnings"])
+    # not urgent as of the application date, but close today
+    close = assess_json(app(["child_support"], application_date="2026-05-01", deadline_date="2026-06-04"),
+                        STANDARDS, TODAY)
+    assert close["urgent"] is False and close["deadlines"][0]["days_left"] == 34
+    assert any("截至今日（2026-06-01）仅剩 3 日" in w for w in close["warnings"])
+    # assessed on the application date itself: no such warnings
+    today = assess_json(app(["child_support"], application_date="2026-06-01", deadline_date="2026-06-04"),
+                        STANDARDS, TODAY)
+    assert today["urgent"] is True and today["warnings"] == []
 
 
 def test_application_date_defaults_to_today() -> None:

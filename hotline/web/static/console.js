@@ -564,6 +564,8 @@
   // -- keyboard shortcuts -----------------------------------------------------------------------------
   function typing(el) { return el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable); }
   document.addEventListener('keydown', (e) => {
+    // Autofill and some IMEs send keydown events without a key: nothing to do for them.
+    if (typeof e.key !== 'string' || !e.key) return;
     const anyDialog = document.querySelector('dialog[open]');
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && e.target === $('reply-text')) { e.preventDefault(); sendReply(); return; }
     if (e.key.toLowerCase() === 's' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); if (S.current) saveCase(); return; }

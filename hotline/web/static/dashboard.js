@@ -160,14 +160,17 @@
       tile('wall-callbacks', '待回电/留言', s.callbacks_open || 0, false),
       ...['available', 'busy', 'wrapup', 'break', 'offline'].map((k) => tile('wall-' + k, STATE_LABELS[k] + '律师', by[k] || 0, false)),
     ];
-    if (voice && voice.ok) {
+    if (voice && voice.ok && voice.data.error) {  // misconfigured (no model, unknown engine): say so
+      tiles.push(tile('wall-asr', '语音识别', '故障', true));
+    } else if (voice && voice.ok) {
       const v = voice.data;
       tiles.push(tile('wall-asr', '语音识别 ' + (v.engine || ''), (v.busy_workers ?? 0) + '/' + (v.workers ?? 0) + ' 忙',
         (v.queued_streams || 0) > 0),
         tile('wall-asr-streams', '转写中 / 等待', (v.active_streams ?? 0) + ' / ' + (v.queued_streams ?? 0), (v.queued_streams || 0) > 0),
         tile('wall-asr-backlog', '识别积压', num(v.backlog_seconds, 1) + ' 秒', (v.backlog_seconds || 0) > 5));
     } else {
-      tiles.push(tile('wall-asr', '语音识别', voice && voice.status === 404 ? '未启用' : '不可用', false));
+      const label = voice === null ? '查询中…' : (voice.status === 404 ? '未启用' : '不可用');
+      tiles.push(tile('wall-asr', '语音识别', label, voice !== null && voice.status !== 404));
     }
     $('wall').replaceChildren(...tiles);
     const qb = $('wall-queues'); qb.replaceChildren();
