@@ -108,10 +108,49 @@ def hand_over(session: Session, case: Case, to_user_id: int, *, actor: str, reas
     return case
 
 
+FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of staff machines drift a little
+
+
+def check_event_time(when: datetime | None, label: str = "受理时间") -> None:
+    """An event date may lie in the past (back-filled records), never in the future."""
+    if when is not None and as_utc(when) > utcnow() + FUTURE_TOLERANCE:
+        raise CaseError(f"{label}不能晚于当前时间 ({label} {as_utc(when).isoformat()} is in the future)")
+
+
+def register_backfilled(session: Session, *, actor: str, owner_id: int, received_at: datetime,
+                        category_code: str | None, summary: str, facts: str = "", name: str = "",
+                        phone: str | None = None, area: str = "", channel_note: str = "") -> Case:
+    """补录: a matter taken outside the system (the on-call phone during an outage, a walk-in)
+    entered afterwards. Its event date is when it came in, never the entry date; the person
+    entering it took it, so they own it (首问负责)."""
+    from hotline.contacts.models import Citizen
+
+    if received_at is None:
+        raise CaseError("补录必须填写受理时间 (received_at is required for a back-filled case)")
+    check_event_time(received_at)
+    if category_code and get_category(session, category_code) is None:
+        raise CaseError(f"未知的案件类别: {category_code}")
+    if not summary.strip():
+        raise CaseError("补录必须填写案情摘要 (summary is required)")
+    citizen = Citizen(name=name.strip(), phone=(phone or "").strip() or None, area=area.strip())
+    session.add(citizen)
+    session.flush()
+    case = open_case(session, citizen_id=citizen.id, actor=actor, received_at=received_at,
+                     category_code=category_code, summary=summary.strip())
+    case.facts, case.owner_id, case.status = facts, owner_id, CaseStatus.in_progress
+    session.add(case)
+    audit.record(session, action="case.backfilled", actor=actor, entity="case", entity_id=case.id, case_id=case.id,
+                 after={"owner_id": owner_id, "status": case.status},
+                 data={"received_at": case.received_at.isoformat(), "note": channel_note, "rule": "首问负责"},
+                 occurred_at=case.received_at)
+    return case
+
+
 def update(session: Session, case: Case, changes: CaseUpdate, *, actor: str) -> Case:
     """Correct a case record; the earlier version is kept as a revision and the change is logged."""
     fields = changes.model_dump(exclude_unset=True, exclude={"reason"})
     fields = {k: v for k, v in fields.items() if v is not None and getattr(case, k) != v}
+    check_event_time(fields.get("received_at"))
     if "category_code" in fields and get_category(session, fields["category_code"]) is None:
         raise CaseError(f"未知的案件类别: {fields['category_code']}")
     if not fields:

@@ -1,8 +1,11 @@
 """Case API: list, detail (transcript, revisions, log), corrections, status moves, hand-over."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from hotline.audit import service as audit
@@ -43,6 +46,34 @@ def list_cases(status: str | None = None, mine: bool = False, session: Session =
                user: StaffUser = Depends(staff)) -> list[dict]:
     owner = user.id if (mine or user.role == Role.lawyer) else None
     return [case_out(c, can_see_raw(user, c)) for c in service.list_cases(session, owner_id=owner, status=status)]
+
+
+class BackfillIn(BaseModel):
+    received_at: datetime  # when the matter came in (a time without a zone is read in the hotline's timezone)
+    summary: str = Field(min_length=1, max_length=2000)
+    category_code: str | None = None
+    facts: str = Field(default="", max_length=20000)
+    name: str = Field(default="", max_length=64)
+    phone: str | None = Field(default=None, max_length=32)
+    area: str = Field(default="", max_length=100)
+    note: str = Field(default="", max_length=500)  # how it came in: 值班手机, 来访, …
+
+
+@router.post("", status_code=201)
+def backfill_case(body: BackfillIn, request: Request, session: Session = Depends(get_session, scope="function"),
+                  user: StaffUser = Depends(staff)) -> dict:
+    """补录: register a matter taken outside the system, with the date it really came in."""
+    received = body.received_at
+    if received.tzinfo is None:
+        received = received.replace(tzinfo=ZoneInfo(request.app.state.settings.timezone))
+    try:
+        case = service.register_backfilled(
+            session, actor=actor_of(user), owner_id=user.id, received_at=received, category_code=body.category_code,
+            summary=body.summary, facts=body.facts, name=body.name, phone=body.phone, area=body.area,
+            channel_note=body.note)
+    except service.CaseError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    return case_out(case)
 
 
 @router.get("/overdue")
@@ -141,6 +172,8 @@ def handover(case_id: int, body: HandoverIn, session: Session = Depends(get_sess
     target = session.get(StaffUser, body.to_user_id)
     if target is None or not target.active:
         raise HTTPException(status_code=404, detail="接收人不存在")
+    if target.role not in (Role.lawyer, Role.manager):
+        raise HTTPException(status_code=422, detail="案件只能移交给律师或管理人员 (hand-over to a lawyer or manager only)")
     try:
         service.hand_over(session, case, target.id, actor=actor_of(user), reason=body.reason)
     except service.CaseError as exc:

@@ -152,3 +152,45 @@ def test_corrections_keep_every_earlier_version(live_server, settings, staff_use
     log = lawyer.get(f"/api/cases/{case_id}").json()["log"]
     updated = [e for e in log if e["action"] == "citizen.updated"]
     assert updated[-1]["after"]["phone"] == "【手机号】"  # the log never holds the raw number
+
+
+def test_backfilled_case_keeps_its_event_date(live_server, settings, staff_users):  # noqa: ANN001
+    """补录: a call taken on the duty phone during an outage, entered the next day."""
+    lawyer = live_server.login(*staff_users["lawyer"])
+    manager = live_server.login(*staff_users["manager"])
+    came_in = datetime.now(timezone.utc) - timedelta(days=1, hours=2)
+    body = {"received_at": came_in.isoformat(), "summary": "工地欠薪两个月", "category_code": "labour",
+            "name": "赵七", "phone": "13700001111", "note": "值班手机来电（系统停机期间）"}
+    r = lawyer.post("/api/cases", json=body)
+    assert r.status_code == 201, r.text
+    case = r.json()
+    assert datetime.fromisoformat(case["received_at"]) == came_in  # the event date, not today
+    assert datetime.fromisoformat(case["created_at"]) > came_in + timedelta(days=1)
+    assert case["reference"].startswith(f"12348-{came_in:%Y%m%d}-")
+    assert case["status"] == "in_progress" and case["owner_id"] is not None  # 首问负责: whoever took it
+    detail = lawyer.get(f"/api/cases/{case['id']}").json()
+    entry = [e for e in detail["log"] if e["action"] == "case.backfilled"][0]
+    assert datetime.fromisoformat(entry["occurred_at"]) == came_in
+    assert datetime.fromisoformat(entry["recorded_at"]) > came_in + timedelta(days=1)
+    assert lawyer.get(f"/api/cases/{case['id']}/citizen").json()["phone"] == "13700001111"
+
+    # a time without a zone is the hotline's local time (Asia/Shanghai)
+    r = lawyer.post("/api/cases", json={**body, "received_at": "2026-01-05T09:00:00"})
+    assert datetime.fromisoformat(r.json()["received_at"]) == datetime(2026, 1, 5, 1, 0, tzinfo=timezone.utc)
+
+    # refused, nothing stored: a future date, an unknown category, no summary, no date
+    before = len(manager.get("/api/cases").json())
+    future = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
+    assert lawyer.post("/api/cases", json={**body, "received_at": future}).status_code == 422
+    assert lawyer.post("/api/cases", json={**body, "category_code": "nope"}).status_code == 422
+    assert lawyer.post("/api/cases", json={**body, "summary": ""}).status_code == 422
+    assert lawyer.post("/api/cases", json={k: v for k, v in body.items() if k != "received_at"}).status_code == 422
+    assert len(manager.get("/api/cases").json()) == before
+    # a correction cannot move the event date into the future either
+    assert lawyer.patch(f"/api/cases/{case['id']}", json={"received_at": future, "reason": "x"}).status_code == 422
+
+    # hand-over only to a lawyer or manager
+    with Session(get_engine(settings)) as session:
+        legal_aid = get_user_by_username(session, staff_users["legal_aid"][0]).id
+    r = lawyer.post(f"/api/cases/{case['id']}/handover", json={"to_user_id": legal_aid, "reason": "转法援"})
+    assert r.status_code == 422
