@@ -31,11 +31,10 @@ class LawyerState:
     languages: frozenset[str] = frozenset({MANDARIN})
 
     def free_for(self, channel: str) -> bool:
-        if self.calls >= self.call_capacity:  # on a call: nothing else
-            return False
-        if channel == "call":  # a call needs the lawyer's full attention
-            return self.chats == 0
-        return self.chats < self.chat_capacity
+        if channel == "call":  # a call needs the lawyer's full attention: no chats beside it
+            return self.calls < self.call_capacity and self.chats == 0
+        # a chat: not while on a call (call_capacity 0 is a chat-only lawyer, not a blocked one)
+        return self.calls == 0 and self.chats < self.chat_capacity
 
 
 @dataclass

@@ -117,7 +117,7 @@ class Callback(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id", unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    status: str = Field(default="open", max_length=10, index=True)  # open | done
+    status: str = Field(default="open", max_length=10, index=True)  # open | claimed | done
     assigned_to: int | None = Field(default=None, foreign_key="staff_user.id")
     note: str = ""
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -141,6 +141,7 @@ def set_presence(session: Session, user_id: int, state: str, now: datetime | Non
     now = now or utcnow()
     if state not in ("available", "break", "offline"):
         raise RoutingError("状态只能设为 空闲(available)、小休(break) 或 离线(offline)")
+    lock(session)
     row = profile(session, user_id)
     if row.state == Presence.wrapup:
         raise RoutingError("请先填写话后处理结果（disposition）再接待下一位")
@@ -152,6 +153,13 @@ def set_presence(session: Session, user_id: int, state: str, now: datetime | Non
     audit.record(session, action="presence.changed", actor=f"staff:{user_id}", entity="lawyer", entity_id=user_id,
                  before={"state": before}, after={"state": state}, occurred_at=now)
     events = Events()
+    if state in ("break", "offline"):  # pending offers go back to the queue, to be offered to someone else
+        for offer in session.execute(select(Offer).where(Offer.user_id == user_id,
+                                                         Offer.status == "offered")).scalars().all():
+            _requeue(session, offer, "cancelled", now, Config(), "routing.offer_withdrawn", f"staff:{user_id}",
+                     penalty=False)
+            events.add(f"staff:{user_id}", {"type": "offer_cancelled", "offer_id": offer.id,
+                                            "contact_id": offer.contact_id, "reason": state})
     events.add("queues", {"type": "presence", "user_id": user_id, "state": state})
     return events
 
@@ -220,6 +228,64 @@ def create_callback(session: Session, contact_id: int, *, now: datetime | None =
                                              "如有值班律师上线，会优先为您服务。")
         events.add(f"contact:{contact_id}", contacts.utterance_event(utt))
     events.add("queues", {"type": "callback", "contact_id": contact_id})
+    return events
+
+
+CALLBACK_PENDING = ("open", "claimed")  # open: nobody has it yet; claimed: a lawyer calls back / answers
+
+
+def _callback(session: Session, callback_id: int, user_id: int) -> Callback:
+    callback = session.get(Callback, callback_id)
+    if callback is None:
+        raise LookupError("回电记录不存在")
+    if callback.status == "done":
+        raise RoutingError("该回电已处理完毕")
+    if callback.status == "claimed" and callback.assigned_to not in (None, user_id):
+        raise RoutingError("该回电已由其他律师认领")
+    return callback
+
+
+def claim_callback(session: Session, callback_id: int, user_id: int, now: datetime | None = None,
+                   config: Config | None = None) -> Events:
+    """A lawyer on duty takes a callback (回电/回复留言) from the list."""
+    now, config = now or utcnow(), config or Config()
+    lock(session)
+    callback = _callback(session, callback_id, user_id)
+    events = Events()
+    if callback.status == "claimed":  # already theirs
+        return events
+    if user_id not in on_duty(session, now, config):
+        raise RoutingError("您当前不在值班时间，不能认领回电")
+    contact = contacts.get_contact(session, callback.contact_id)
+    before = {"status": callback.status, "assigned_to": callback.assigned_to}
+    callback.status, callback.assigned_to = "claimed", user_id
+    session.add(callback)
+    audit.record(session, action="routing.callback_claimed", actor=f"staff:{user_id}", entity="callback",
+                 entity_id=callback.id, case_id=contact.case_id, contact_id=contact.id, occurred_at=now,
+                 before=before, after={"status": "claimed", "assigned_to": user_id})
+    events.add("queues", {"type": "callback_claimed", "callback_id": callback.id, "user_id": user_id})
+    return events
+
+
+def finish_callback(session: Session, callback_id: int, user_id: int, outcome: str,
+                    now: datetime | None = None) -> Events:
+    """The citizen has been called back / answered: the callback is done, with its outcome."""
+    now = now or utcnow()
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise RoutingError("请填写回电处理结果")
+    lock(session)
+    callback = _callback(session, callback_id, user_id)
+    contact = contacts.get_contact(session, callback.contact_id)
+    before = {"status": callback.status, "assigned_to": callback.assigned_to}
+    callback.status, callback.done_at, callback.assigned_to = "done", now, user_id
+    callback.note = f"{callback.note}\n处理结果：{outcome}" if callback.note else f"处理结果：{outcome}"
+    session.add(callback)
+    audit.record(session, action="routing.callback_done", actor=f"staff:{user_id}", entity="callback",
+                 entity_id=callback.id, case_id=contact.case_id, contact_id=contact.id, occurred_at=now,
+                 before=before, after={"status": "done", "assigned_to": user_id}, data={"outcome": outcome})
+    events = Events()
+    events.add("queues", {"type": "callback_done", "callback_id": callback.id, "user_id": user_id})
     return events
 
 
@@ -294,18 +360,32 @@ def dispatch(session: Session, now: datetime | None = None, config: Config | Non
         contact.status = ContactStatus.offered
         session.add(contact)
         session.flush()
-        preview = contacts.citizen_texts(session, entry.contact_id, limit=3)
         audit.record(session, action="routing.offer", actor="routing", entity="offer", entity_id=offer.id,
                      case_id=contact.case_id, contact_id=entry.contact_id, occurred_at=now,
                      data={"user_id": chosen.user_id, "skill": entry.skill, "overflow": entry.overflow,
                            "waited_s": round((now - entry.enqueued_at).total_seconds(), 3)})
-        events.add(f"staff:{chosen.user_id}", {
-            "type": "offer", "offer_id": offer.id, "contact_id": entry.contact_id, "channel": entry.channel,
-            "category": entry.skill, "expires_at": offer.expires_at.isoformat(),
-            "timeout_s": config.offer_timeout_s, "preview": "；".join(preview)[-200:]})
+        events.add(f"staff:{chosen.user_id}", _offer_event(session, offer, entry, config))
     if events.items:
         events.add("queues", {"type": "offers"})
     return events
+
+
+def _offer_event(session: Session, offer: Offer, entry: QueueEntry, config: Config) -> dict[str, Any]:
+    preview = contacts.citizen_texts(session, entry.contact_id, limit=3)
+    return {"type": "offer", "offer_id": offer.id, "contact_id": entry.contact_id, "channel": entry.channel,
+            "category": entry.skill, "expires_at": offer.expires_at.isoformat(),
+            "timeout_s": config.offer_timeout_s, "preview": "；".join(preview)[-200:]}
+
+
+def pending_offers(session: Session, user_id: int, now: datetime | None = None,
+                   config: Config | None = None) -> list[dict[str, Any]]:
+    """The lawyer's offers still open, as the "offer" events the ticker sent (for a console that
+    (re)connects: the offer survives a reload or a server restart)."""
+    now, config = now or utcnow(), config or Config()
+    rows = session.execute(select(Offer, QueueEntry).join(QueueEntry, QueueEntry.contact_id == Offer.contact_id)
+                           .where(Offer.user_id == user_id, Offer.status == "offered", Offer.expires_at > now)
+                           .order_by(Offer.offered_at, Offer.id)).all()
+    return [_offer_event(session, offer, entry, config) for offer, entry in rows]
 
 
 def _open_offer(session: Session, offer_id: int, user_id: int) -> Offer:
@@ -317,12 +397,17 @@ def _open_offer(session: Session, offer_id: int, user_id: int) -> Offer:
     return offer
 
 
-def accept(session: Session, offer_id: int, user_id: int, now: datetime | None = None) -> Events:
-    now = now or utcnow()
+def accept(session: Session, offer_id: int, user_id: int, now: datetime | None = None,
+           config: Config | None = None) -> Events:
+    now, config = now or utcnow(), config or Config()
     lock(session)
     offer = _open_offer(session, offer_id, user_id)
     if offer.expires_at < now:
         raise RoutingError("该分配已超时")
+    if profile(session, user_id).state in (Presence.break_, Presence.offline):
+        raise RoutingError("您当前为小休或离线状态，不能接受分配")
+    if user_id not in on_duty(session, now, config):
+        raise RoutingError("您当前不在值班时间，不能接受分配")
     offer.status, offer.answered_at = "accepted", now
     entry = session.execute(select(QueueEntry).where(QueueEntry.contact_id == offer.contact_id)).scalar_one()
     entry.status, entry.lawyer_id, entry.updated_at = "assigned", user_id, now
@@ -333,7 +418,7 @@ def accept(session: Session, offer_id: int, user_id: int, now: datetime | None =
                  case_id=contact.case_id, contact_id=contact.id, occurred_at=now,
                  data={"answer_s": round((now - offer.offered_at).total_seconds(), 3)})
     callback = session.execute(select(Callback).where(Callback.contact_id == contact.id)).scalar_one_or_none()
-    if callback is not None and callback.status == "open":
+    if callback is not None and callback.status in CALLBACK_PENDING:
         callback.status, callback.done_at, callback.assigned_to = "done", now, user_id
     events = Events()
     events.add(f"contact:{contact.id}", {"type": "status", "contact_id": contact.id, "status": "active",
@@ -403,45 +488,75 @@ def contact_ended(session: Session, contact_id: int, now: datetime | None = None
     contact = contacts.get_contact(session, contact_id)
     if contact.lawyer_id is not None and contact.answered_at is not None:
         row = profile(session, contact.lawyer_id)
-        row.state, row.state_since = Presence.wrapup, now
-        row.wrapup_contact_id, row.wrapup_until = contact_id, now + timedelta(seconds=config.wrapup_s)
+        until = now + timedelta(seconds=config.wrapup_s)
+        current = (session.get(Contact, row.wrapup_contact_id)
+                   if row.state == Presence.wrapup and row.wrapup_contact_id not in (None, contact_id) else None)
+        if current is None or current.disposition:  # else: this one waits until that one has its disposition
+            row.wrapup_contact_id, row.wrapup_until = contact_id, until
+        if row.state != Presence.wrapup:  # state_since: when this wrap-up episode began
+            row.state, row.state_since = Presence.wrapup, now
         session.add(row)
         audit.record(session, action="routing.wrapup_started", actor="routing", entity="lawyer",
                      entity_id=contact.lawyer_id, contact_id=contact_id, case_id=contact.case_id, occurred_at=now,
-                     data={"until": row.wrapup_until.isoformat()})
-        events.add(f"staff:{contact.lawyer_id}", {"type": "wrapup", "contact_id": contact_id,
+                     data={"until": until.isoformat()})
+        events.add(f"staff:{contact.lawyer_id}", {"type": "wrapup", "contact_id": row.wrapup_contact_id,
                                                   "until": row.wrapup_until.isoformat()})
     events.add("queues", {"type": "ended", "contact_id": contact_id})
     return events
 
 
-def finish_wrapup(session: Session, user_id: int, disposition: str, now: datetime | None = None) -> Events:
-    now = now or utcnow()
+WRAPUP_LOOKBACK = timedelta(hours=12)
+
+
+def _next_wrapup(session: Session, row: LawyerProfile, now: datetime) -> Contact | None:
+    """The oldest other contact this lawyer answered and that ended without a disposition (since
+    this wrap-up episode began, or in the last 12 h): it is wrapped up next."""
+    since = min(row.state_since, now - WRAPUP_LOOKBACK)
+    return session.execute(select(Contact).where(
+        Contact.lawyer_id == row.user_id, Contact.answered_at.is_not(None), Contact.status == ContactStatus.ended,
+        Contact.ended_at >= since, or_(Contact.disposition.is_(None), Contact.disposition == ""),
+        Contact.id != row.wrapup_contact_id).order_by(Contact.ended_at, Contact.id).limit(1)).scalar_one_or_none()
+
+
+def finish_wrapup(session: Session, user_id: int, disposition: str, now: datetime | None = None,
+                  config: Config | None = None) -> Events:
+    now, config = now or utcnow(), config or Config()
     disposition = (disposition or "").strip()
     if not disposition:
         raise RoutingError("请选择或填写话后处理结果（disposition）")
     row = profile(session, user_id)
     if row.state != Presence.wrapup:
         raise RoutingError("当前不在话后整理状态")
+    contact = None
     if row.wrapup_contact_id:
         contact = contacts.get_contact(session, row.wrapup_contact_id)
         contact.disposition = disposition[:60]
         session.add(contact)
     audit.record(session, action="routing.wrapup", actor=f"staff:{user_id}", entity="lawyer", entity_id=user_id,
-                 contact_id=row.wrapup_contact_id, occurred_at=now,
+                 contact_id=row.wrapup_contact_id, case_id=contact.case_id if contact else None, occurred_at=now,
                  data={"disposition": disposition, "overdue": bool(row.wrapup_until and row.wrapup_until < now)})
+    session.flush()
+    events = Events()
+    following = _next_wrapup(session, row, now)
+    if following is not None:  # several chats ended: each gets its disposition, oldest first
+        row.wrapup_contact_id, row.wrapup_until = following.id, now + timedelta(seconds=config.wrapup_s)
+        session.add(row)
+        events.add(f"staff:{user_id}", {"type": "wrapup", "contact_id": following.id,
+                                        "until": row.wrapup_until.isoformat()})
+        events.add("queues", {"type": "presence", "user_id": user_id, "state": "wrapup"})
+        return events
     row.state, row.state_since, row.idle_since = Presence.available, now, now
     row.wrapup_contact_id = row.wrapup_until = None
     session.add(row)
-    events = Events()
     events.add("queues", {"type": "presence", "user_id": user_id, "state": "available"})
     return events
 
 
 def transfer(session: Session, contact_id: int, from_user: int, to_user: int, reason: str,
-             now: datetime | None = None, manager: bool = False) -> Events:
-    """Move an active contact (and its case, with the transcript) to another lawyer."""
-    now = now or utcnow()
+             now: datetime | None = None, manager: bool = False, config: Config | None = None) -> Events:
+    """Move an active contact (and its case, with the transcript) to another lawyer: one on duty
+    now, present (available) and with room for the contact's channel."""
+    now, config = now or utcnow(), config or Config()
     if not reason.strip():
         raise RoutingError("转接须填写原因")
     lock(session)
@@ -451,6 +566,15 @@ def transfer(session: Session, contact_id: int, from_user: int, to_user: int, re
     target = session.get(StaffUser, to_user)
     if target is None or target.role != "lawyer" or not target.active:
         raise RoutingError("接收律师不存在")
+    if to_user not in on_duty(session, now, config):
+        raise RoutingError("接收律师不在班")
+    row = profile(session, to_user)
+    if row.state != Presence.available:
+        raise RoutingError("接收律师当前不可接待（小休、离线或话后整理中）")
+    load = _loads(session).get(to_user, {})
+    if not LawyerState(to_user, frozenset(), row.idle_since, row.chat_capacity, row.call_capacity,
+                       load.get("chat", 0), load.get("call", 0)).free_for(contact.channel):
+        raise RoutingError("接收律师已满负荷")
     before = contact.lawyer_id
     contact.lawyer_id = to_user
     session.add(contact)
@@ -496,15 +620,24 @@ def tick(session: Session, now: datetime | None = None, config: Config | None = 
             _requeue(session, offer, "cancelled", now, config, "routing.handover", "routing", penalty=False)
             events.add(f"staff:{offer.user_id}", {"type": "offer_cancelled", "offer_id": offer.id,
                                                   "contact_id": offer.contact_id, "reason": "shift_end"})
-    for callback in session.execute(select(Callback).where(Callback.status == "open",
-                                                           Callback.assigned_to.is_not(None))).scalars():
+    if not duty:  # everyone went off duty while contacts wait: each lands in the callback list (once)
+        for contact_id in session.execute(select(QueueEntry.contact_id).where(
+                QueueEntry.status == "waiting", QueueEntry.contact_id.not_in(select(Callback.contact_id)))
+                .order_by(QueueEntry.enqueued_at, QueueEntry.id)).scalars().all():
+            events.items += create_callback(session, contact_id, now=now, reason="值班结束").items
+            events.changed = True
+    for callback in session.execute(select(Callback).where(Callback.status == "claimed",
+                                                           Callback.assigned_to.is_not(None))).scalars().all():
         if callback.assigned_to not in duty and duty:
             new_owner = min(duty)
+            contact = contacts.get_contact(session, callback.contact_id)
             audit.record(session, action="routing.handover", actor="routing", entity="callback", entity_id=callback.id,
-                         contact_id=callback.contact_id, occurred_at=now,
+                         case_id=contact.case_id, contact_id=callback.contact_id, occurred_at=now,
                          before={"assigned_to": callback.assigned_to}, after={"assigned_to": new_owner})
             callback.assigned_to = new_owner
             session.add(callback)
+            events.add(f"staff:{new_owner}", {"type": "callback_handover", "callback_id": callback.id,
+                                              "contact_id": callback.contact_id})
     dispatched = dispatch(session, now, config)
     events.items += dispatched.items
     events.changed = events.changed or dispatched.changed
@@ -534,7 +667,8 @@ def state(session: Session, now: datetime | None = None, config: Config | None =
     by_state: dict[str, int] = {}
     for lawyer in lawyers:
         by_state[lawyer["state"]] = by_state.get(lawyer["state"], 0) + 1
-    callbacks = session.execute(select(func.count()).select_from(Callback).where(Callback.status == "open")).scalar()
+    callbacks = session.execute(select(func.count()).select_from(Callback)
+                                .where(Callback.status.in_(CALLBACK_PENDING))).scalar()
     return {"at": now.isoformat(), "queues": sorted(queues.values(), key=lambda q: q["skill"]),
             "lawyers": lawyers, "lawyers_by_state": by_state, "callbacks_open": callbacks,
             "waiting_total": sum(q["waiting"] for q in queues.values()),

@@ -19,6 +19,7 @@ from hotline.database import session_scope
 from hotline.deps import actor_of, get_session, require_roles, websocket_user
 from hotline.directory.service import list_categories
 from hotline.events import bus
+from hotline.privacy import redact
 from hotline.timeutil import utcnow
 from routing import service
 from routing.categorize import categorise
@@ -80,7 +81,7 @@ async def presence(body: PresenceIn, request: Request, user: StaffUser = Depends
 
 @router.post("/offers/{offer_id}/accept")
 async def accept(offer_id: int, request: Request, user: StaffUser = Depends(lawyer_only)) -> dict:
-    await call(request.app.state, lambda s, c: service.accept(s, offer_id, user.id))
+    await call(request.app.state, lambda s, c: service.accept(s, offer_id, user.id, config=c))
     return {"accepted": offer_id}
 
 
@@ -97,9 +98,10 @@ class WrapupIn(BaseModel):
 
 @router.post("/wrapup")
 async def wrapup(body: WrapupIn, request: Request, user: StaffUser = Depends(lawyer_only)) -> dict:
-    await call(request.app.state, lambda s, c: service.finish_wrapup(s, user.id, body.disposition))
+    events = await call(request.app.state, lambda s, c: service.finish_wrapup(s, user.id, body.disposition, config=c))
     await call(request.app.state, lambda s, c: service.dispatch(s, config=c))
-    return {"state": "available"}
+    # "wrapup" while other ended contacts still need their disposition
+    return {"state": next((p["state"] for _, p in events.items if p.get("type") == "presence"), "available")}
 
 
 class TransferIn(BaseModel):
@@ -111,7 +113,7 @@ class TransferIn(BaseModel):
 async def transfer(contact_id: int, body: TransferIn, request: Request, user: StaffUser = Depends(staff)) -> dict:
     manager = user.role in (Role.manager, Role.admin)
     await call(request.app.state, lambda s, c: service.transfer(s, contact_id, user.id, body.to_user_id, body.reason,
-                                                                manager=manager))
+                                                                manager=manager, config=c))
     return {"transferred": contact_id, "to": body.to_user_id}
 
 
@@ -127,11 +129,32 @@ def duty(request: Request, session: Session = Depends(get_session, scope="functi
 
 @router.get("/callbacks")
 def callbacks(session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(staff)) -> list[dict]:
+    """The callback list (open and claimed, oldest first); the citizen's words are redacted: the
+    list goes to every lawyer, the full text stays in the case record."""
     rows = session.execute(select(Callback, Contact).join(Contact, Contact.id == Callback.contact_id)
-                           .where(Callback.status == "open").order_by(Callback.created_at)).all()
-    return [{**cb.model_dump(mode="json"), "channel": ct.channel, "case_id": ct.case_id,
-             "transcript": [u.text for u in contacts.transcript(session, ct.id) if u.speaker == "citizen"][-5:]}
+                           .where(Callback.status.in_(service.CALLBACK_PENDING))
+                           .order_by(Callback.created_at, Callback.id)).all()
+    return [{**cb.model_dump(mode="json"), "note": redact(cb.note), "channel": ct.channel, "case_id": ct.case_id,
+             "transcript": [redact(u.text) for u in contacts.transcript(session, ct.id)
+                            if u.speaker == "citizen"][-5:]}
             for cb, ct in rows]
+
+
+@router.post("/callbacks/{callback_id}/claim")
+async def claim_callback(callback_id: int, request: Request, user: StaffUser = Depends(lawyer_only)) -> dict:
+    await call(request.app.state, lambda s, c: service.claim_callback(s, callback_id, user.id, config=c))
+    return {"claimed": callback_id, "assigned_to": user.id}
+
+
+class CallbackDoneIn(BaseModel):
+    outcome: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/callbacks/{callback_id}/done")
+async def callback_done(callback_id: int, body: CallbackDoneIn, request: Request,
+                        user: StaffUser = Depends(lawyer_only)) -> dict:
+    await call(request.app.state, lambda s, c: service.finish_callback(s, callback_id, user.id, body.outcome))
+    return {"done": callback_id}
 
 
 # -- managers: lawyers, shifts, exceptions, holidays -----------------------------------------------
@@ -319,8 +342,11 @@ async def staff_socket(ws: WebSocket) -> None:
             async for event in sub:
                 await send(event)
 
-        snapshot = await run_in_threadpool(lambda: run(state, lambda s, c: service.state(s, config=c)))
+        snapshot, offers = await run_in_threadpool(lambda: run(state, lambda s, c: (
+            service.state(s, config=c), service.pending_offers(s, user.id, config=c))))
         await send({"type": "hello", "user_id": user.id, "role": user.role, "state": snapshot})
+        for offer in offers:  # offers made before this socket (a reload, a restart) are shown again
+            await send({"topic": f"staff:{user.id}", **offer})
         forwarder = asyncio.create_task(forward())  # events since subscribing wait in the queue
         try:
             while True:

@@ -142,6 +142,7 @@ def scripted(engine):  # noqa: ANN001, ANN201
 
     ids[6] = sc.arrive("chat", "labour", 900)
     sc.accept(ids[6], sc.a, 905)
+    sc.do(lambda s: routing.set_presence(s, sc.b, "available", now=at(940)))  # back from the break: may take it
     sc.do(lambda s: routing.transfer(s, ids[6], sc.a, sc.b, "婚姻问题转乙律师", now=at(950)))
     sc.end(ids[6], 1100)
     sc.wrapup(sc.b, 1110, "已转介")

@@ -35,12 +35,13 @@ def server(routing_settings):  # noqa: ANN001, ANN201
 
 
 def add_lawyer(engine, username: str, skills: list[str], chat_capacity: int = 3,  # noqa: ANN001
-               shift: tuple[str, str] | None = ("00:00", "00:00"), languages: tuple[str, ...] = ("普通话",)) -> int:
+               shift: tuple[str, str] | None = ("00:00", "00:00"), languages: tuple[str, ...] = ("普通话",),
+               call_capacity: int = 1) -> int:
     with session_scope(engine) as session:
         user = create_user(session, username=username, password="lawyer-password", role="lawyer",
                            display_name=username)
         session.add(LawyerProfile(user_id=user.id, skills=skills, chat_capacity=chat_capacity,
-                                  languages=list(languages)))
+                                  call_capacity=call_capacity, languages=list(languages)))
         if shift:
             session.add(Shift(user_id=user.id, days="all", start=shift[0], end=shift[1]))
         return user.id
@@ -87,6 +88,10 @@ class StaffClient:
 
     def available(self) -> None:
         r = self.http.post("/api/routing/presence", json={"state": "available"})
+        assert r.status_code == 200, r.text
+
+    def presence(self, state: str) -> None:
+        r = self.http.post("/api/routing/presence", json={"state": state})
         assert r.status_code == 200, r.text
 
     def accept(self, offer: dict) -> None:

@@ -201,3 +201,153 @@ def test_real_time_state_feed(server):  # noqa: ANN001
     assert later["longest_wait_s"] >= frame["longest_wait_s"]  # the wall's clock moves
     api = watcher.http.get("/api/routing/state").json()
     assert api["waiting_total"] == 1 and api["queues"][0]["skill"] == "labour"
+
+
+def test_chat_only_lawyer_takes_chats(server):  # noqa: ANN001
+    add_lawyer(server.engine, "chatonly", ["labour"], call_capacity=0)  # the API allows 0: chats only
+    lawyer = StaffClient(server, "chatonly")
+    lawyer.available()
+    chat = ChatClient(server.ws_url)
+    chat.say("老板拖欠工资三个月")
+    offer = lawyer.expect("offer")
+    assert offer["contact_id"] == chat.session["contact_id"] and offer["channel"] == "chat"
+    lawyer.accept(offer)
+
+
+def test_break_withdraws_pending_offers_and_accept_is_refused(server):  # noqa: ANN001
+    add_lawyer(server.engine, "a", ["labour"])
+    add_lawyer(server.engine, "b", ["labour"])
+    a, b = StaffClient(server, "a"), StaffClient(server, "b")
+    a.available()
+    time.sleep(0.2)
+    b.available()
+    chat = ChatClient(server.ws_url)
+    chat.say("公司拖欠工资")
+    offer = a.expect("offer")
+    a.presence("break")
+    cancelled = a.expect("offer_cancelled")
+    assert cancelled["offer_id"] == offer["offer_id"] and cancelled["reason"] == "break"
+    again = b.expect("offer", timeout=1.5)  # re-offered at once, not after the 2 s timeout
+    assert again["contact_id"] == offer["contact_id"]
+    r = a.http.post(f"/api/routing/offers/{offer['offer_id']}/accept")
+    assert r.status_code == 409 and "取消" in r.json()["detail"]
+    b.accept(again)
+    log = actions(server)
+    assert "routing.offer_withdrawn" in log
+    assert "routing.penalty" not in log and "routing.timeout" not in log  # withdrawing is no fault
+
+
+def test_transfer_target_must_be_on_duty_present_and_have_room(server):  # noqa: ANN001
+    from sqlalchemy import select as select_
+
+    from hotline.contacts.models import Contact
+
+    add_lawyer(server.engine, "full", ["labour"], chat_capacity=1)
+    add_lawyer(server.engine, "src", ["labour"])
+    add_lawyer(server.engine, "offduty", ["labour"], shift=None)
+    add_lawyer(server.engine, "away", ["labour"])
+    add_lawyer(server.engine, "dest", ["labour"])
+    full = StaffClient(server, "full")
+    full.available()
+    c0 = ChatClient(server.ws_url)
+    c0.say("公司拖欠工资")
+    full.accept(full.expect("offer"))  # "full" is now at capacity (1 chat)
+    src = StaffClient(server, "src")
+    src.available()
+    chat = ChatClient(server.ws_url)
+    chat.say("单位辞退我不给补偿")
+    offer = src.expect("offer")
+    src.accept(offer)
+    contact_id = offer["contact_id"]
+    away, dest = StaffClient(server, "away"), StaffClient(server, "dest")
+    away.presence("break")
+
+    def transfer(to: int):  # noqa: ANN202
+        return src.http.post(f"/api/routing/contacts/{contact_id}/transfer", json={"to_user_id": to, "reason": "专业对口"})
+
+    with Session(server.engine) as session:
+        from hotline.auth.service import get_user_by_username
+
+        ids = {name: get_user_by_username(session, name).id for name in ("full", "offduty", "away", "dest")}
+    r = transfer(ids["offduty"])
+    assert r.status_code == 409 and r.json()["detail"] == "接收律师不在班"
+    r = transfer(ids["away"])
+    assert r.status_code == 409 and "接收律师当前不可接待" in r.json()["detail"]
+    r = transfer(ids["dest"])  # on duty but offline (never set available)
+    assert r.status_code == 409 and "接收律师当前不可接待" in r.json()["detail"]
+    r = transfer(ids["full"])
+    assert r.status_code == 409 and r.json()["detail"] == "接收律师已满负荷"
+    dest.available()
+    r = transfer(ids["dest"])
+    assert r.status_code == 200, r.text
+    assigned = dest.expect("assigned", contact_id=contact_id)
+    assert assigned["transferred_from"] == src.user_id
+    with Session(server.engine) as session:
+        assert session.execute(select_(Contact.lawyer_id).where(Contact.id == contact_id)).scalar() == dest.user_id
+    assert actions(server).count("routing.transfer") == 1
+
+
+def test_two_chats_ending_each_get_their_disposition(server):  # noqa: ANN001
+    from hotline.contacts.models import Contact
+
+    add_lawyer(server.engine, "duo", ["labour"], chat_capacity=2)
+    duo = StaffClient(server, "duo")
+    duo.available()
+    c1 = ChatClient(server.ws_url)
+    c1.say("老板拖欠工资三个月")
+    duo.accept(duo.expect("offer", contact_id=c1.session["contact_id"]))
+    c2 = ChatClient(server.ws_url)
+    c2.say("公司不给加班费")
+    duo.accept(duo.expect("offer", contact_id=c2.session["contact_id"]))
+    id1, id2 = c1.session["contact_id"], c2.session["contact_id"]
+
+    assert duo.http.post(f"/api/contacts/{id1}/end", json={}).status_code == 200
+    duo.expect("wrapup", contact_id=id1)
+    c2.send({"type": "end"})  # the second citizen leaves while the first is still being wrapped up
+    c2.expect("ended")
+    duo.expect("wrapup", contact_id=id1)  # still the first one: it has no disposition yet
+    r = duo.http.post("/api/routing/wrapup", json={"disposition": "已解答"})
+    assert r.status_code == 200 and r.json()["state"] == "wrapup"
+    duo.expect("wrapup", contact_id=id2)  # then the second one
+    assert duo.http.post("/api/routing/presence", json={"state": "available"}).status_code == 409
+    rows = {row["id"]: row for row in duo.http.get("/api/console/contacts").json()}
+    assert rows[id2]["wrapup"] is True
+    r = duo.http.post("/api/routing/wrapup", json={"disposition": "建议申请劳动仲裁"})
+    assert r.status_code == 200 and r.json()["state"] == "available"
+    with Session(server.engine) as session:
+        assert session.get(Contact, id1).disposition == "已解答"
+        assert session.get(Contact, id2).disposition == "建议申请劳动仲裁"
+        entries = session.execute(select(AuditEntry.contact_id).where(AuditEntry.action == "routing.wrapup")
+                                  .order_by(AuditEntry.seq)).scalars().all()
+    assert entries == [id1, id2]
+    assert duo.http.post("/api/routing/wrapup", json={"disposition": "已解答"}).status_code == 409
+
+
+def test_pending_offer_survives_reconnect_and_restart(tmp_path, database_url):  # noqa: ANN001
+    from hotline.database import get_engine, upgrade
+    from tests.conftest import LiveServer, make_settings
+
+    settings = make_settings(tmp_path, database_url, offer_timeout_s=60)
+    upgrade(settings)
+    server = LiveServer(settings).start()
+    server.engine = get_engine(settings)
+    try:
+        add_lawyer(server.engine, "a", ["family"])
+        a = StaffClient(server, "a")
+        a.available()
+        chat = ChatClient(server.ws_url)
+        chat.say("我想离婚，孩子抚养权怎么争取")
+        offer = a.expect("offer")
+        a.close()
+        again = StaffClient(server, "a")  # a reload of the console: the offer comes right after hello
+        shown = again.expect("offer", timeout=3)
+        assert {k: shown[k] for k in offer} == offer
+        again.close()
+        server.stop()
+        server.start()  # a restart: the offer lives in the database
+        after = StaffClient(server, "a")
+        shown = after.expect("offer", timeout=3)
+        assert shown["offer_id"] == offer["offer_id"] and shown["contact_id"] == offer["contact_id"]
+        after.accept(shown)
+    finally:
+        server.stop()
