@@ -57,6 +57,30 @@ def eligible(lawyer: LawyerState, request: ContactRequest, now: datetime) -> boo
             and (request.overflow or request.language in DEFAULT_LANGUAGES or request.language in lawyer.languages))
 
 
+def assign(lawyers: list[LawyerState], requests: list[ContactRequest], now: datetime
+           ) -> list[tuple[ContactRequest, LawyerState]]:
+    """One routing round: requests in order (oldest first), each to the longest-idle eligible
+    lawyer; a lawyer gets at most one offer per round (`pending_offer` is set on the chosen).
+    The same choices as calling `choose_lawyer` for each request in turn, but the lawyers who can
+    take nothing at all are set aside once and the rest are tried longest-idle first, so a
+    round with many waiting contacts and many lawyers stays cheap."""
+    free = sorted((lw for lw in lawyers if lw.on_duty and lw.available and not lw.pending_offer
+                   and (lw.penalty_until is None or lw.penalty_until <= now)
+                   and (lw.free_for("chat") or lw.free_for("call"))),
+                  key=lambda lw: lw.idle_since)  # stable: ties keep their order, as in choose_lawyer
+    out: list[tuple[ContactRequest, LawyerState]] = []
+    for request in requests:
+        if not free:
+            break
+        for k, lawyer in enumerate(free):
+            if eligible(lawyer, request, now):
+                lawyer.pending_offer = True
+                del free[k]
+                out.append((request, lawyer))
+                break
+    return out
+
+
 def choose_lawyer(lawyers: list[LawyerState], request: ContactRequest, now: datetime) -> LawyerState | None:
     best = None
     for lawyer in lawyers:

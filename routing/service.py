@@ -24,7 +24,7 @@ from hotline.contacts.models import Contact, ContactStatus
 from hotline.directory.service import get_category
 from hotline.timeutil import utcnow
 from routing import roster, roster_cache
-from routing.engine import GENERAL_SKILL, MANDARIN, ContactRequest, LawyerState, choose_lawyer
+from routing.engine import GENERAL_SKILL, MANDARIN, ContactRequest, LawyerState, assign
 from routing.models import Callback, Holiday, LawyerProfile, Offer, Presence, QueueEntry, RosterException, Shift
 
 ROUTING_LOCK = 12348
@@ -344,13 +344,10 @@ def dispatch(session: Session, now: datetime | None = None, config: Config | Non
     duty = on_duty(session, now, config)
     general = any(e.overflow or e.skill == GENERAL_SKILL for e in waiting)
     lawyers = _lawyer_states(session, now, duty, None if general else {e.skill for e in waiting})
-    for entry in waiting:
-        chosen = choose_lawyer(lawyers, ContactRequest(entry.contact_id, entry.channel, entry.skill, entry.overflow,
-                                                       entry.language),
-                               now)
-        if chosen is None:
-            continue
-        chosen.pending_offer = True
+    requests = {entry.contact_id: entry for entry in waiting}
+    for request, chosen in assign(lawyers, [ContactRequest(e.contact_id, e.channel, e.skill, e.overflow, e.language)
+                                            for e in waiting], now):
+        entry = requests[request.contact_id]
         offer = Offer(contact_id=entry.contact_id, user_id=chosen.user_id, offered_at=now,
                       expires_at=now + timedelta(seconds=config.offer_timeout_s))
         session.add(offer)

@@ -134,10 +134,26 @@ def callbacks(session: Session = Depends(get_session, scope="function"), user: S
     rows = session.execute(select(Callback, Contact).join(Contact, Contact.id == Callback.contact_id)
                            .where(Callback.status.in_(service.CALLBACK_PENDING))
                            .order_by(Callback.created_at, Callback.id)).all()
-    return [{**cb.model_dump(mode="json"), "note": redact(cb.note), "channel": ct.channel, "case_id": ct.case_id,
+    return [{**cb.model_dump(mode="json"), **_note_and_recording(cb.note), "channel": ct.channel,
+             "case_id": ct.case_id,
              "transcript": [redact(u.text) for u in contacts.transcript(session, ct.id)
                             if u.speaker == "citizen"][-5:]}
             for cb, ct in rows]
+
+
+RECORDING_PREFIX = "录音："  # the line hotline.voice.service writes into a voice message's note
+
+
+def _note_and_recording(note: str) -> dict[str, str | None]:
+    """The note redacted, and the voice message's recording URL apart: the URL is no personal data,
+    but its random ids can look like phone numbers to the redaction patterns."""
+    lines, recording = [], None
+    for line in (note or "").splitlines():
+        if line.startswith(RECORDING_PREFIX) and recording is None:
+            recording = line[len(RECORDING_PREFIX):].strip() or None
+        else:
+            lines.append(line)
+    return {"note": redact("\n".join(lines)), "recording_url": recording}
 
 
 @router.post("/callbacks/{callback_id}/claim")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from hotline.audit.models import AuditEntry, AuditHead
@@ -33,24 +33,27 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def entry_hash(entry: AuditEntry) -> str:
-    body = {
-        "seq": entry.seq,
-        "occurred_at": entry.occurred_at.isoformat(),
-        "recorded_at": entry.recorded_at.isoformat(),
-        "actor": entry.actor,
-        "action": entry.action,
-        "entity": entry.entity,
-        "entity_id": entry.entity_id,
-        "case_id": entry.case_id,
-        "contact_id": entry.contact_id,
-        "before": entry.before,
-        "after": entry.after,
-        "data": entry.data,
-        "prev_hash": entry.prev_hash,
-    }
+HASHED = ("seq", "occurred_at", "recorded_at", "actor", "action", "entity", "entity_id", "case_id", "contact_id",
+          "before", "after", "data", "prev_hash")
+
+
+def _hash_fields(fields: dict[str, Any]) -> str:
+    body = {key: fields[key] for key in HASHED}
+    body["occurred_at"] = fields["occurred_at"].isoformat()
+    body["recorded_at"] = fields["recorded_at"].isoformat()
     canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    return _hash_fields({key: getattr(entry, key) for key in HASHED})
+
+
+_HEAD_TABLE = AuditHead.__table__
+_HEAD_SELECT = select(_HEAD_TABLE.c.seq, _HEAD_TABLE.c.hash).where(_HEAD_TABLE.c.id == 1).with_for_update()
+_HEAD_UPDATE = _HEAD_TABLE.update().where(_HEAD_TABLE.c.id == 1).values(seq=bindparam("new_seq"),
+                                                                       hash=bindparam("new_hash"))
+_ENTRY_INSERT = AuditEntry.__table__.insert()
 
 
 def record(
@@ -66,37 +69,40 @@ def record(
     after: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
-) -> AuditEntry:
-    """Append one entry in the caller's transaction (committed with the change it records)."""
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+) -> int:
+    """Append one entry in the caller's transaction (committed with the change it records);
+    returns its sequence number. Plain statements, not ORM objects: every routing step and
+    utterance writes one, so the append is kept cheap (the head row is still locked first, so
+    the chain cannot fork)."""
+    session.flush()  # the change being logged (and any row the entry refers to) is written first
+    conn = session.connection()
+    head = conn.execute(_HEAD_SELECT).first()
     if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
-        session.flush()
+        conn.execute(_HEAD_TABLE.insert(), {"id": 1, "seq": 0, "hash": GENESIS})
+        seq, prev_hash = 0, GENESIS
+    else:
+        seq, prev_hash = head
     now = utcnow()
-    entry = AuditEntry(
-        seq=head.seq + 1,
+    fields = {
+        "seq": seq + 1,
         # hashed as it is read back: aware UTC (a +08:00 time, or a naive one taken as UTC)
-        occurred_at=as_utc(occurred_at) or now,
-        recorded_at=now,
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id) if entity_id is not None else "",
-        case_id=case_id,
-        contact_id=contact_id,
-        before=_jsonable(redact_value(before)),
-        after=_jsonable(redact_value(after)),
-        data=_jsonable(redact_value(data)),
-        prev_hash=head.hash,
-        hash="",
-    )
-    entry.hash = entry_hash(entry)
-    head.seq, head.hash = entry.seq, entry.hash
-    session.add(entry)
-    session.add(head)
-    session.flush()
-    return entry
+        "occurred_at": as_utc(occurred_at) or now,
+        "recorded_at": now,
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id) if entity_id is not None else "",
+        "case_id": case_id,
+        "contact_id": contact_id,
+        "before": _jsonable(redact_value(before)),
+        "after": _jsonable(redact_value(after)),
+        "data": _jsonable(redact_value(data)),
+        "prev_hash": prev_hash,
+    }
+    fields["hash"] = _hash_fields(fields)
+    conn.execute(_ENTRY_INSERT, fields)
+    conn.execute(_HEAD_UPDATE, {"new_seq": fields["seq"], "new_hash": fields["hash"]})
+    return fields["seq"]
 
 
 @dataclass

@@ -41,7 +41,16 @@ def test_callbacks_are_redacted_claimed_and_done(server):  # noqa: ANN001
     words = "".join(listed[0]["transcript"])
     assert "13812345678" not in words and "【手机号】" in words and "老板拖欠工资三个月" in words
     callback_id, case_id = listed[0]["id"], listed[0]["case_id"]
-    assert case_id is not None
+    assert case_id is not None and listed[0]["recording_url"] is None
+
+    # a voice message's recording link comes apart from the note, whole (its ids are no phone numbers)
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC0123456789ab/Recordings/RE13812345678cd"
+    with session_scope(server.engine) as session:
+        row = session.get(Callback, listed[1]["id"])
+        row.note = f"回电号码 13900001111\n录音：{url}"
+        session.add(row)
+    voice = rep.http.get("/api/routing/callbacks").json()[1]
+    assert voice["recording_url"] == url and voice["note"] == "回电号码 【手机号】"
 
     r = rep.http.post(f"/api/routing/callbacks/{callback_id}/claim")
     assert r.status_code == 409 and "不在值班" in r.json()["detail"]
