@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, func, or_, select, text, type_coerce
+from sqlalchemy import String, cast, func, or_, select, text, type_coerce, update
 from sqlmodel import Session
 
 from hotline.audit import service as audit
@@ -316,11 +316,12 @@ def _lawyer_states(session: Session, now: datetime, duty: dict[int, datetime],
         or_(LawyerProfile.penalty_until.is_(None), LawyerProfile.penalty_until <= now))
     if skills is not None:  # skills are stored as a JSON list of category codes
         query = query.where(or_(*[cast(LawyerProfile.skills, String).like(f'%"{code}"%') for code in sorted(skills)]))
-    rows = session.execute(query).all()
+    conn = session.connection()  # plain reads (the caller flushed): no ORM overhead on the hot path
+    rows = conn.execute(query).all()
     if not rows:
         return []
     loads = _loads(session)
-    pending = set(session.execute(select(Offer.user_id).where(Offer.status == "offered")).scalars())
+    pending = set(conn.execute(select(Offer.user_id).where(Offer.status == "offered")).scalars())
     states = []
     for user_id, skills, languages, idle_since, chat_capacity, call_capacity, state_, penalty_until in rows:
         if user_id not in duty:  # 谁值班谁接管: only lawyers on duty now are offered work
@@ -337,6 +338,7 @@ def dispatch(session: Session, now: datetime | None = None, config: Config | Non
     now, config = now or utcnow(), config or Config()
     lock(session)
     events = Events()
+    session.flush()
     waiting = list(session.execute(select(QueueEntry).where(QueueEntry.status == "waiting")
                                    .order_by(QueueEntry.enqueued_at, QueueEntry.id)).scalars())
     if not waiting:
@@ -353,12 +355,11 @@ def dispatch(session: Session, now: datetime | None = None, config: Config | Non
         session.add(offer)
         entry.status, entry.updated_at = "offered", now
         session.add(entry)
-        contact = contacts.get_contact(session, entry.contact_id)
-        contact.status = ContactStatus.offered
-        session.add(contact)
+        case_id = session.execute(update(Contact).where(Contact.id == entry.contact_id)
+                                  .values(status=ContactStatus.offered).returning(Contact.case_id)).scalar_one()
         session.flush()
         audit.record(session, action="routing.offer", actor="routing", entity="offer", entity_id=offer.id,
-                     case_id=contact.case_id, contact_id=entry.contact_id, occurred_at=now,
+                     case_id=case_id, contact_id=entry.contact_id, occurred_at=now,
                      data={"user_id": chosen.user_id, "skill": entry.skill, "overflow": entry.overflow,
                            "waited_s": round((now - entry.enqueued_at).total_seconds(), 3)})
         events.add(f"staff:{chosen.user_id}", _offer_event(session, offer, entry, config))
