@@ -1,4 +1,4 @@
-"""A learned re-ranker over the fused candidates (the top 100 of the hybrid fusion).
+"""A learned re-ranker over the fused candidates (the top 400 of the hybrid fusion).
 
 Each candidate gets features from every signal at once (its BM25 and dense ranks, its fused
 rank and score, the FAQ answers that cite it, whether it is core, how often its law and the
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 RERANKER_FILE = "reranker.pkl"
-CANDIDATES = 100
+CANDIDATES = 400
 FEATURES = ["fused_rank", "fused_rr", "fused_rel", "bm25_rr", "dense_rr", "faq_vote", "core", "law_log_count",
             "article_log_count", "law_share_top20", "query_bm25_top", "query_dense_top"]
 
@@ -102,11 +102,12 @@ class Reranker:
     law_counts: dict[str, int] = field(default_factory=dict)
     article_counts: dict[str, int] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
+    candidates: int = 100  # how many fused candidates it was fitted on (and so re-orders)
 
     def rerank(self, kb: Any, ranking: Any, fused: list[tuple[int, float]]) -> list[tuple[int, float]]:
-        """The top CANDIDATES re-ordered by predicted relevance (score = probability); the rest
+        """The top `candidates` re-ordered by predicted relevance (score = probability); the rest
         keep their fused order below them."""
-        head, tail = fused[:CANDIDATES], fused[CANDIDATES:]
+        head, tail = fused[:self.candidates], fused[self.candidates:]
         if not head:
             return fused
         probs = self.model.predict_proba(candidate_features(kb, ranking, head, self.law_counts,
@@ -147,4 +148,5 @@ def fit(rows: list[np.ndarray], labels: list[np.ndarray], *, encoder: str, law_c
     if not np.allclose(forest.predict_proba(X[:2000]), model.predict_proba(X[:2000])[:, 1], atol=1e-6):
         raise RuntimeError("the numpy tree walk disagrees with scikit-learn's prediction")
     return Reranker(forest, encoder, law_counts, article_counts,
-                    {**report, "rows": int(len(y)), "positives": int(y.sum()), "features": FEATURES})
+                    {**report, "rows": int(len(y)), "positives": int(y.sum()), "features": FEATURES,
+                     "candidates": CANDIDATES}, candidates=CANDIDATES)
