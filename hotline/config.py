@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     chat_max_chars: int = 2000
     chat_max_frame_bytes: int = 65536
     chat_history_on_resume: int = 200
+    # A chat whose citizen has no socket for this long is ended (the page reconnects within
+    # seconds after a reload or a restart): before a lawyer answered (outcome abandoned), after.
+    chat_abandon_after_s: float = 120
+    chat_idle_end_after_s: float = 900
 
     # Knowledge base
     kb_dir: Path | None = None  # default var_dir/kb

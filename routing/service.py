@@ -22,7 +22,7 @@ from hotline.cases import service as cases
 from hotline.contacts import service as contacts
 from hotline.contacts.models import Contact, ContactStatus
 from hotline.directory.service import get_category
-from hotline.timeutil import utcnow
+from hotline.timeutil import as_utc, utcnow
 from routing import roster, roster_cache
 from routing.engine import GENERAL_SKILL, MANDARIN, ContactRequest, LawyerState, assign
 from routing.models import Callback, Holiday, LawyerProfile, Offer, Presence, QueueEntry, RosterException, Shift
@@ -472,6 +472,10 @@ def contact_ended(session: Session, contact_id: int, now: datetime | None = None
     events = Events()
     entry = session.execute(select(QueueEntry).where(QueueEntry.contact_id == contact_id)).scalar_one_or_none()
     if entry is not None and entry.status in ("waiting", "offered"):
+        # the citizen gave up when the contact ended (a chat's citizen may have left well before the
+        # sweep noticed), not when this hook runs: the abandon wait is measured to then
+        ended_at = as_utc(contacts.get_contact(session, contact_id).ended_at)
+        gone_at = ended_at if ended_at is not None and ended_at <= now else now
         for offer in session.execute(select(Offer).where(Offer.contact_id == contact_id,
                                                          Offer.status == "offered")).scalars():
             offer.status, offer.answered_at = "cancelled", now
@@ -481,8 +485,8 @@ def contact_ended(session: Session, contact_id: int, now: datetime | None = None
         entry.status, entry.updated_at = "gone", now
         session.add(entry)
         audit.record(session, action="routing.abandoned", actor="routing", entity="contact", entity_id=contact_id,
-                     contact_id=contact_id, occurred_at=now,
-                     data={"waited_s": round((now - entry.enqueued_at).total_seconds(), 3)})
+                     contact_id=contact_id, occurred_at=gone_at,
+                     data={"waited_s": round(max(0.0, (gone_at - as_utc(entry.enqueued_at)).total_seconds()), 3)})
     contact = contacts.get_contact(session, contact_id)
     if contact.lawyer_id is not None and contact.answered_at is not None:
         row = profile(session, contact.lawyer_id)

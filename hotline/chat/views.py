@@ -8,12 +8,19 @@ Protocol (JSON text frames; see docs/chat-protocol.md):
   server → {"type":"utterance",...} (lawyer/system messages), {"type":"status",...},
            {"type":"error","code","message"} — after an error frame the connection stays usable.
 A message is stored (committed) before it is acknowledged; client_id makes resending safe.
+
+Presence: a closed socket does not end the chat (the page reconnects with its resume token), but
+when the last socket bound to a chat goes away `Contact.citizen_left_at` is set; a hello, resume
+or message clears it. A background task (`start_presence`, `sweep_once`) ends chats whose citizen
+stays away past `chat_abandon_after_s` / `chat_idle_end_after_s`, through the same end path as an
+`end` frame.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+from collections import Counter
 from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
@@ -42,6 +49,29 @@ ERRORS = {
     "invalid": "请求无效。",
     "server": "服务器暂时无法保存消息，请稍后重试。",
 }
+
+
+SWEEP_S = 1.0  # how often each process looks for chats whose citizen has gone
+
+
+def bound_contacts(state: Any) -> Counter[int]:
+    """How many live citizen sockets of this process are bound to each chat contact."""
+    bound = getattr(state, "chat_bound", None)
+    if bound is None:
+        bound = state.chat_bound = Counter()
+    return bound
+
+
+async def contact_ended(state: Any, contact_id: int) -> None:
+    """After the commit of a chat's end: the contact-end hooks (routing: routing.abandoned, offers
+    cancelled, wrap-up), then the events. Shared by the `end` frame and the departed-chat sweep."""
+    for hook in state.contact_end_hooks:
+        try:
+            await hook(state, contact_id)
+        except Exception:
+            log.exception("contact end hook failed for contact %s", contact_id)
+    bus.publish(f"contact:{contact_id}", {"type": "status", "contact_id": contact_id, "status": "ended"})
+    bus.publish("contacts", {"type": "contact_ended", "contact_id": contact_id})
 
 
 @router.get("/chat", response_class=HTMLResponse)
@@ -104,6 +134,7 @@ class ChatSocket:
                 token = resume
                 if contact is None:
                     contact, token = contacts.start_chat(session, chat_token=chat_token, language=language)
+                contacts.citizen_present(session, contact)
                 citizen = session.get(contacts.Citizen, contact.citizen_id)
                 case = get_case(session, contact.case_id)
                 history = [contacts.utterance_event(u) for u in
@@ -114,9 +145,13 @@ class ChatSocket:
 
         session_frame = await run_in_threadpool(work)
         new_topic = f"contact:{session_frame['contact_id']}"
-        if self.contact_id is not None:
-            bus.remove_topics(sub, f"contact:{self.contact_id}")
+        previous = self.contact_id
+        if previous is not None:
+            bus.remove_topics(sub, f"contact:{previous}")
         self.contact_id = session_frame["contact_id"]
+        bound_contacts(self.state)[self.contact_id] += 1
+        if previous is not None:
+            await self.unbind(previous)
         bus.add_topics(sub, new_topic)
         await self.send(session_frame)
         if not session_frame["resumed"]:
@@ -145,6 +180,7 @@ class ChatSocket:
                 contact = contacts.get_contact(session, contact_id)
                 if contact.status == ContactStatus.ended:
                     return None
+                contacts.citizen_present(session, contact)
                 utt, created = contacts.add_utterance(session, contact, speaker="citizen", text=text,
                                                       client_id=client_id, source="chat")
                 return contacts.utterance_event(utt), created
@@ -192,11 +228,26 @@ class ChatSocket:
                 contacts.end_contact(session, contact, actor=f"citizen:{contact.citizen_id}")
 
         await run_in_threadpool(work)
-        for hook in self.state.contact_end_hooks:
-            await hook(self.state, contact_id)
-        bus.publish(f"contact:{contact_id}", {"type": "status", "contact_id": contact_id, "status": "ended"})
-        bus.publish("contacts", {"type": "contact_ended", "contact_id": contact_id})
+        await contact_ended(self.state, contact_id)
         await self.send({"type": "ended", "contact_id": contact_id})
+
+    async def unbind(self, contact_id: int) -> None:
+        """This socket no longer serves `contact_id`; if no other socket of this process does,
+        the citizen has left it (for now: a reconnect clears the mark)."""
+        bound = bound_contacts(self.state)
+        bound[contact_id] -= 1
+        if bound[contact_id] > 0:
+            return
+        del bound[contact_id]
+
+        def work() -> None:
+            with session_scope(self.state.engine) as session:
+                contacts.citizen_left(session, contact_id)
+
+        try:
+            await run_in_threadpool(work)
+        except Exception:  # e.g. the database is down; start-up marks such chats anyway
+            log.exception("marking chat contact %s as left failed", contact_id)
 
     # -- loops --------------------------------------------------------------------------------
     async def read_loop(self, sub: Any) -> None:
@@ -261,3 +312,53 @@ async def chat_socket(ws: WebSocket) -> None:
                     pass
                 except Exception:
                     log.exception("chat socket task failed")
+            if chat.contact_id is not None:
+                await chat.unbind(chat.contact_id)
+
+
+# -- departed citizens ------------------------------------------------------------------------------
+async def sweep_once(state: Any) -> list[int]:
+    """End the chats whose citizen has been gone past the grace period (see
+    contacts.service.sweep_departed_chats); returns their ids."""
+    present = list(bound_contacts(state))
+    settings = state.settings
+
+    def work() -> list[tuple[int, dict[str, Any]]]:
+        with session_scope(state.engine) as session:
+            return contacts.sweep_departed_chats(session, abandon_after_s=settings.chat_abandon_after_s,
+                                                 idle_end_after_s=settings.chat_idle_end_after_s, present=present)
+
+    ended = await run_in_threadpool(work)
+    for contact_id, notice in ended:
+        log.info("chat contact %s ended: the citizen did not come back", contact_id)
+        bus.publish(f"contact:{contact_id}", notice)  # 市民已离开会话 for the lawyer's console
+        await contact_ended(state, contact_id)
+    return [contact_id for contact_id, _ in ended]
+
+
+async def start_presence(state: Any) -> None:
+    """Start-up: chats left running by the previous process lost their sockets with it (citizens
+    still there reconnect within seconds and clear the mark); then sweep periodically."""
+    def mark() -> int:
+        with session_scope(state.engine) as session:
+            return contacts.mark_chats_departed(session)
+
+    marked = await run_in_threadpool(mark)
+    if marked:
+        log.info("%d running chat(s) wait for their citizen to reconnect", marked)
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(SWEEP_S)
+            try:
+                await sweep_once(state)
+            except Exception:
+                log.exception("chat presence sweep failed")
+
+    state.chat_sweep_task = asyncio.create_task(loop())
+
+
+async def stop_presence(state: Any) -> None:
+    task = getattr(state, "chat_sweep_task", None)
+    if task is not None:
+        task.cancel()

@@ -31,6 +31,7 @@ class Outcome(StrEnum):
     callback = "callback"  # left a message / asked for a callback
     failed = "failed"  # telephony failure
     referred = "referred"
+    citizen_left = "citizen_left"  # answered chat whose citizen went away and did not come back
 
 
 class Speaker(StrEnum):
@@ -84,6 +85,9 @@ class Contact(SQLModel, table=True):
     queue_wait_s: float | None = None
     disposition: str = Field(default="", max_length=60)  # wrap-up code
     language: str = Field(default="普通话", max_length=16)  # language or dialect for routing (粤语, 闽南语, English…)
+    # Chat only: when the citizen's last socket went away (NULL while one is connected). A chat
+    # whose citizen stays away past a grace period is ended (contacts.service.sweep_departed_chats).
+    citizen_left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Utterance(SQLModel, table=True):

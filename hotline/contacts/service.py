@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from hotline.audit import service as audit
@@ -177,8 +178,9 @@ def mark_answered(session: Session, contact: Contact, lawyer_id: int, *, at: dat
 
 
 def end_contact(session: Session, contact: Contact, *, actor: str, outcome: str | None = None,
-                at: datetime | None = None, disposition: str = "") -> Contact:
-    """End a contact; the outcome is 'answered' if a lawyer took it, else 'abandoned' unless given."""
+                at: datetime | None = None, disposition: str = "", data: dict[str, Any] | None = None) -> Contact:
+    """End a contact; the outcome is 'answered' if a lawyer took it, else 'abandoned' unless given.
+    `data`: more facts for the audit entry (e.g. why the system ended it)."""
     if contact.status == ContactStatus.ended:
         return contact
     at = as_utc(at) or utcnow()
@@ -190,8 +192,86 @@ def end_contact(session: Session, contact: Contact, *, actor: str, outcome: str 
     session.add(contact)
     audit.record(session, action="contact.ended", actor=actor, entity="contact", entity_id=contact.id,
                  case_id=contact.case_id, contact_id=contact.id, occurred_at=at,
-                 data={"outcome": contact.outcome, "disposition": contact.disposition})
+                 data={"outcome": contact.outcome, "disposition": contact.disposition, **(data or {})})
     return contact
+
+
+# -- citizen presence on chats ---------------------------------------------------------------------
+# A chat survives its socket (a reload, a network change, a server restart: the page reconnects
+# with its resume token), so a closed socket does not end it. Instead `Contact.citizen_left_at`
+# records when the citizen's last socket went away, and `sweep_departed_chats` ends the chats
+# whose citizen stayed away past a grace period. All of it is in the database, so it holds across
+# restarts and worker processes.
+
+CITIZEN_LEFT_NOTICE = "市民已离开会话，本次咨询已自动结束。"
+
+
+def citizen_present(session: Session, contact: Contact) -> None:
+    """A citizen socket said hello to, resumed or wrote on this chat: the citizen is here."""
+    if contact.citizen_left_at is not None:
+        contact.citizen_left_at = None
+        session.add(contact)
+
+
+def citizen_left(session: Session, contact_id: int, at: datetime | None = None) -> bool:
+    """The last citizen socket bound to this chat (in this process) went away."""
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.channel != Channel.chat or contact.status == ContactStatus.ended:
+        return False
+    contact.citizen_left_at = as_utc(at) or utcnow()
+    session.add(contact)
+    return True
+
+
+def mark_chats_departed(session: Session, at: datetime | None = None) -> int:
+    """At start-up: running chats not marked as left lost their sockets with the previous process.
+    Citizens still there reconnect within seconds and clear the mark. Returns how many were marked."""
+    result = session.execute(update(Contact).where(
+        Contact.channel == Channel.chat, Contact.status != ContactStatus.ended, Contact.citizen_left_at.is_(None))
+        .values(citizen_left_at=as_utc(at) or utcnow()).execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+def sweep_departed_chats(session: Session, *, abandon_after_s: float, idle_end_after_s: float,
+                         present: Iterable[int] = (), now: datetime | None = None) -> list[tuple[int, dict[str, Any]]]:
+    """End the chats whose citizen has been away past the grace period: `abandon_after_s` if no
+    lawyer had answered when the citizen left (outcome abandoned, or citizen_left if a lawyer took
+    the chat meanwhile), `idle_end_after_s` if one had (outcome citizen_left). Each gets a system
+    utterance (CITIZEN_LEFT_NOTICE) for the lawyer and the record.
+
+    `present`: the contacts a socket of the calling process is bound to; their mark is cleared
+    (another process's start-up may have set it) and they are never ended.
+    Returns (contact_id, notice utterance event) per contact ended; after the commit the caller
+    runs the contact-end hooks (routing: routing.abandoned, offers cancelled, wrap-up) and
+    publishes, as for a citizen's `end` frame."""
+    now = as_utc(now) or utcnow()
+    present = sorted(set(present))
+    if present:
+        session.execute(update(Contact).where(Contact.id.in_(present), Contact.citizen_left_at.is_not(None))
+                        .values(citizen_left_at=None).execution_options(synchronize_session=False))
+    cutoff = now - timedelta(seconds=min(abandon_after_s, idle_end_after_s))
+    query = (select(Contact).where(Contact.channel == Channel.chat, Contact.status != ContactStatus.ended,
+                                   Contact.citizen_left_at.is_not(None), Contact.citizen_left_at <= cutoff)
+             .order_by(Contact.citizen_left_at, Contact.id)
+             .with_for_update(skip_locked=True))  # PostgreSQL: another worker's sweep takes the others
+    if present:
+        query = query.where(Contact.id.not_in(present))
+    ended: list[tuple[int, dict[str, Any]]] = []
+    for contact in session.execute(query).scalars():
+        left_at, answered_at = as_utc(contact.citizen_left_at), as_utc(contact.answered_at)
+        away_s = (now - left_at).total_seconds()
+        # a citizen who left while still waiting gets the short grace, even if a lawyer has since
+        # taken the chat (the lawyer would otherwise talk to nobody for the long one)
+        talking = answered_at is not None and answered_at < left_at
+        if away_s < (idle_end_after_s if talking else abandon_after_s):
+            continue
+        utt, _ = add_utterance(session, contact, speaker="system", text=CITIZEN_LEFT_NOTICE, source="system",
+                               started_at=now)
+        end_contact(session, contact, actor="system", at=left_at,  # the event: when the citizen left
+                    outcome=Outcome.citizen_left if answered_at is not None else Outcome.abandoned,
+                    data={"reason": "citizen_gone", "citizen_left_at": left_at.isoformat(), "away_s": round(away_s, 3)})
+        ended.append((contact.id, utterance_event(utt)))
+    return ended
 
 
 def rate(session: Session, contact: Contact, *, score: int, comment: str = "", actor: str) -> SatisfactionRating:

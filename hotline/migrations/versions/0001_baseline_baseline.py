@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-23 14:18:14.938202
+Create Date: 2026-11-27 13:33:45.163114
 """
 from alembic import op
 import sqlalchemy as sa
@@ -272,6 +272,7 @@ def upgrade() -> None:
     sa.Column('queue_wait_s', sa.Float(), nullable=True),
     sa.Column('disposition', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('citizen_left_at', hotline.database.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['case_record.id'], ),
     sa.ForeignKeyConstraint(['citizen_id'], ['citizen.id'], ),
     sa.ForeignKeyConstraint(['lawyer_id'], ['staff_user.id'], ),

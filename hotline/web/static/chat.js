@@ -47,8 +47,11 @@
 
   function onFrame(frame) {
     switch (frame.type) {
-      case 'session':
+      case 'session': {
+        // the earlier consultation ended while we were away (e.g. gone longer than the grace period)
+        const expired = state.resume && !frame.resumed && !state.ended;
         state.resume = frame.resume_token; state.chatToken = frame.chat_token; persist();
+        if (expired) bubble(null, 'system', '上次咨询已结束，已为您开始新的咨询。', '');
         $('case-ref').textContent = '案件编号：' + frame.case_reference;
         for (const u of frame.history) {
           bubble(u.client_id || ('u' + u.id), u.speaker, u.text, u.speaker === 'citizen' ? '已送达' : '');
@@ -57,6 +60,7 @@
         flushOutbox();
         if (frame.status === 'ended') endUi();
         break;
+      }
       case 'ack':
         state.outbox = state.outbox.filter((m) => m.client_id !== frame.client_id); persist();
         bubble(frame.client_id, 'citizen', '', '已送达');
