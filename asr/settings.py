@@ -2,6 +2,7 @@
 library does not import `hotline`)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ def engine_spec(settings: Any, engine: str | None = None) -> tuple[str, Path, di
     if not model.exists():
         raise EngineConfigError(f"识别模型不存在 (model not found): {model}")
     threads = getattr(settings, "asr_cpu_threads", None)
-    if threads:
-        options["cpu_threads"] = int(threads)
+    if not threads:  # the cores shared out among the worker processes (benchmarks/asr_load.py, docs/asr.md)
+        threads = max(1, (os.cpu_count() or 2) // max(1, int(getattr(settings, "asr_workers", 1) or 1)))
+    options["cpu_threads"] = int(threads)
     return name, model, options

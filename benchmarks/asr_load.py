@@ -1,7 +1,7 @@
 """Capacity: N simultaneous real-time 8 kHz call streams through the recognizer worker pool,
 and the final-result latency (end of speech → final text) for each N.
 
-    .venv/bin/python benchmarks/asr_load.py [--streams 1,2,3,4] [--workers 1] [--threads 2]
+    .venv/bin/python benchmarks/asr_load.py [--streams 1,2,3,4] [--workers 2] [--threads N]
                                             [--option KEY=JSON ...] [--engine whisper|vosk]
 
 Each stream plays one of the three test calls of ../shared/audio (27-33 s, 4-5 utterances,
@@ -105,8 +105,9 @@ def run_level(args: argparse.Namespace, n: int, options: dict, model: str) -> di
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--streams", default="1,2,3,4")
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=None, help="CPU threads per worker (default 2)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2, as the app)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="CPU threads per worker (default: the cores shared out among the workers, as the app)")
     parser.add_argument("--engine", default="whisper")
     parser.add_argument("--model", default=None)
     parser.add_argument("--option", action="append", default=[], help="engine option KEY=JSON")
@@ -123,8 +124,7 @@ def main() -> None:
     for item in args.option:
         key, _, value = item.partition("=")
         options[key] = json.loads(value)
-    if args.threads:
-        options["cpu_threads"] = args.threads
+    options["cpu_threads"] = args.threads or max(1, (os.cpu_count() or 2) // args.workers)
     print(f"engine {args.engine}, {args.workers} worker(s), options {json.dumps(options, ensure_ascii=False)}")
     print(f"{'streams':>8}{'finals':>8}{'p50 s':>8}{'p95 s':>8}{'max s':>8}{'backlog':>9}{'load':>7}")
     best, misses = 0, 0

@@ -51,9 +51,11 @@ class Settings(BaseSettings):
 
     # Speech recognition
     asr_engine: str = "whisper"  # whisper | vosk
-    asr_workers: int = 1
+    # recognizer worker processes: on 2 cores, 2 workers of 1 thread keep 2 live calls under 2 s
+    # from end of speech to final text, where 1 worker of 2 threads keeps 1 (benchmarks/asr_load.py)
+    asr_workers: int = 2
     asr_streams_per_worker: int = 2  # live streams one worker serves; more wait in its queue (docs/asr.md)
-    asr_cpu_threads: int | None = None  # threads per recognizer worker (default: the engine's own, 2 for Whisper)
+    asr_cpu_threads: int | None = None  # threads per worker (default: the machine's cores shared out among them)
     asr_hints: bool = False  # Whisper legal phrase hints (hotwords); off: measured to cost CER (docs/asr.md)
     whisper_model: Path | None = None  # default data_dir/models/whisper-base-ct2
     vosk_model: Path | None = None
