@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from hotline import intake
 from hotline.assist.service import KnowledgeBaseHolder
 from hotline.config import Settings, get_settings
 from hotline.database import get_engine, session_scope
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     # chats whose citizen closed the page: marked at start-up, ended after a grace period
     state.startup_hooks.append(start_presence)
+    state.startup_hooks.append(intake.resume_unrouted)  # acknowledged but never queued before a crash
     state.shutdown_hooks.append(stop_presence)
 
     @app.get("/healthz")

@@ -3,10 +3,12 @@ suggestions are refreshed and pushed to the console, then the routing hooks run 
 queue). One path for chats and calls."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from hotline.assist import service as assist
@@ -39,3 +41,30 @@ async def citizen_utterance(state: Any, contact_id: int, utterance_id: int) -> d
         except Exception:
             log.exception("intake hook %s failed for contact %s", getattr(hook, "__name__", hook), contact_id)
     return event
+
+
+async def resume_unrouted(state: Any) -> None:
+    """Start-up hook: chats whose citizen had written but that were never queued (the previous
+    process stopped between storing a message, which the citizen saw acknowledged, and routing
+    it) go through intake now, from their latest message. Calls are left alone: their Twilio
+    leg ended with the process that held the stream."""
+    from hotline.contacts.models import Channel, Contact, ContactStatus, Utterance
+
+    def work() -> list[tuple[int, int]]:
+        with session_scope(state.engine) as session:
+            return [(c, u) for c, u in session.execute(
+                select(Contact.id, func.max(Utterance.id)).join(Utterance, Utterance.contact_id == Contact.id)
+                .where(Contact.channel == Channel.chat, Contact.status == ContactStatus.open,
+                       Utterance.speaker == "citizen")
+                .group_by(Contact.id).order_by(Contact.id)).all()]
+
+    pending = await run_in_threadpool(work)
+    if pending:
+        log.warning("routing %d chat(s) left unrouted by the previous process", len(pending))
+    tasks = getattr(state, "background_tasks", None)
+    if tasks is None:
+        tasks = state.background_tasks = set()
+    for contact_id, utterance_id in pending:
+        task = asyncio.create_task(citizen_utterance(state, contact_id, utterance_id))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)

@@ -54,3 +54,40 @@ def test_acknowledged_messages_survive_sigkill(live_server):  # noqa: ANN001
     assert history[: len(acked)] == acked
     assert len(history) - len(acked) <= 1
     resumed.say("服务器重启后还能继续咨询吗？")
+
+
+def test_message_stored_but_never_routed_is_routed_after_restart(live_server):  # noqa: ANN001
+    """The process dies between storing (and acknowledging) a citizen's first message and
+    routing it: the restarted server queues the chat from that message."""
+    from sqlalchemy import select
+    from sqlmodel import Session
+
+    import hotline.models_registry  # noqa: F401 - every table, for the foreign keys
+    from hotline.audit.models import AuditEntry
+    from hotline.contacts import service as contacts
+    from hotline.contacts.models import Contact
+    from hotline.database import get_engine, session_scope
+
+    live_server.kill()
+    engine = get_engine(live_server.settings)
+    with session_scope(engine) as session:  # what the killed process had committed: message, no routing
+        contact, resume = contacts.start_chat(session)
+        contacts.add_utterance(session, contact, speaker="citizen", text="老板拖欠工资三个月，我想申请劳动仲裁",
+                               client_id="c1")
+        contact_id = contact.id
+    live_server.start()
+    import time
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with Session(engine) as session:
+            status = session.get(Contact, contact_id).status
+        if status != "open":
+            break
+        time.sleep(0.1)
+    assert status in ("queued", "offered"), status
+    with Session(engine) as session:
+        actions = set(session.execute(select(AuditEntry.action).where(AuditEntry.contact_id == contact_id)).scalars())
+    assert "routing.enqueued" in actions or "routing.callback" in actions, actions
+    resumed = ChatClient(live_server.ws_url, resume_token=resume)  # the citizen carries on in the same chat
+    assert resumed.session["contact_id"] == contact_id
