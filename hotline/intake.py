@@ -1,6 +1,6 @@
 """What happens after a citizen's utterance is stored (chat message or final ASR result):
 suggestions are refreshed and pushed to the console, then the routing hooks run (categorise,
-queue). One path for chats and calls."""
+queue); and after a contact ends. One path for chats and calls."""
 from __future__ import annotations
 
 import asyncio
@@ -68,3 +68,15 @@ async def resume_unrouted(state: Any) -> None:
         task = asyncio.create_task(citizen_utterance(state, contact_id, utterance_id))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
+
+
+async def contact_ended(state: Any, contact_id: int) -> None:
+    """After the commit of a contact's end (chat or call): the contact-end hooks (routing:
+    routing.abandoned, offers cancelled, wrap-up), then the events."""
+    for hook in state.contact_end_hooks:
+        try:
+            await hook(state, contact_id)
+        except Exception:
+            log.exception("contact end hook failed for contact %s", contact_id)
+    bus.publish(f"contact:{contact_id}", {"type": "status", "contact_id": contact_id, "status": "ended"})
+    bus.publish("contacts", {"type": "contact_ended", "contact_id": contact_id})

@@ -62,18 +62,6 @@ def bound_contacts(state: Any) -> Counter[int]:
     return bound
 
 
-async def contact_ended(state: Any, contact_id: int) -> None:
-    """After the commit of a chat's end: the contact-end hooks (routing: routing.abandoned, offers
-    cancelled, wrap-up), then the events. Shared by the `end` frame and the departed-chat sweep."""
-    for hook in state.contact_end_hooks:
-        try:
-            await hook(state, contact_id)
-        except Exception:
-            log.exception("contact end hook failed for contact %s", contact_id)
-    bus.publish(f"contact:{contact_id}", {"type": "status", "contact_id": contact_id, "status": "ended"})
-    bus.publish("contacts", {"type": "contact_ended", "contact_id": contact_id})
-
-
 @router.get("/chat", response_class=HTMLResponse)
 def chat_page(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "chat.html", {"max_chars": request.app.state.settings.chat_max_chars})
@@ -228,7 +216,7 @@ class ChatSocket:
                 contacts.end_contact(session, contact, actor=f"citizen:{contact.citizen_id}")
 
         await run_in_threadpool(work)
-        await contact_ended(self.state, contact_id)
+        await intake.contact_ended(self.state, contact_id)
         await self.send({"type": "ended", "contact_id": contact_id})
 
     async def unbind(self, contact_id: int) -> None:
@@ -332,7 +320,7 @@ async def sweep_once(state: Any) -> list[int]:
     for contact_id, notice in ended:
         log.info("chat contact %s ended: the citizen did not come back", contact_id)
         bus.publish(f"contact:{contact_id}", notice)  # 市民已离开会话 for the lawyer's console
-        await contact_ended(state, contact_id)
+        await intake.contact_ended(state, contact_id)
     return [contact_id for contact_id, _ in ended]
 
 

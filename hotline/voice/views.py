@@ -22,6 +22,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from hotline import intake
 from hotline.auth.models import Role, StaffUser
 from hotline.contacts import service as contacts
 from hotline.contacts.models import ContactStatus
@@ -73,17 +74,6 @@ def _publish(events: routing.Events | None, state: Any) -> None:
     publish(events)
     if events.changed:
         publish_state(state)
-
-
-async def _ended(state: Any, contact_id: int) -> None:
-    """After the commit of a call's end: routing wrap-up hooks, then the events (as chat does)."""
-    for hook in state.contact_end_hooks:
-        try:
-            await hook(state, contact_id)
-        except Exception:
-            log.exception("contact end hook failed for contact %s", contact_id)
-    bus.publish(f"contact:{contact_id}", {"type": "status", "contact_id": contact_id, "status": "ended"})
-    bus.publish("contacts", {"type": "contact_ended", "contact_id": contact_id})
 
 
 @router.post("/twilio/voice")
@@ -220,7 +210,7 @@ def status_callback(request: Request, background: BackgroundTasks, params: dict 
     except voice.VoiceError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     if ended:
-        background.add_task(_ended, request.app.state, contact.id)
+        background.add_task(intake.contact_ended, request.app.state, contact.id)
     return xml(twiml.empty())
 
 
