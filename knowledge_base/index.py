@@ -8,6 +8,7 @@ re-ingesting a changed source only does the work for what changed.
 from __future__ import annotations
 
 import json
+import logging
 import pickle
 import time
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from knowledge_base import corpus as corpus_mod
 from knowledge_base.corpus import Article, Faq, text_hash
 from knowledge_base.encoder import load_encoder
 from knowledge_base.text import add_terms, tokenize
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
 
 MANIFEST = "manifest.json"
 ENCODE_BATCH = 256
