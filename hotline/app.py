@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -55,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     state.contact_end_hooks = []  # called after a contact ends: async hook(state, contact_id)
     state.startup_hooks = []
     state.shutdown_hooks = []
+    state.background_tasks = set()  # intake runs started after answering the citizen (hotline.intake.start)
+    state.chat_bound = Counter()  # live citizen sockets of this process per chat contact (hotline.chat)
 
     from hotline.assist.views import router as assist_router
     from hotline.auth.views import router as auth_router

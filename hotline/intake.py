@@ -43,6 +43,16 @@ async def citizen_utterance(state: Any, contact_id: int, utterance_id: int) -> d
     return event
 
 
+def start(state: Any, contact_id: int, utterance_id: int) -> asyncio.Task:
+    """Run `citizen_utterance` in the background (the caller has already answered the citizen).
+    The app holds the task until it is done: the event loop keeps only a weak reference, and a
+    task nobody holds can vanish before it has routed the contact."""
+    task = asyncio.create_task(citizen_utterance(state, contact_id, utterance_id))
+    state.background_tasks.add(task)
+    task.add_done_callback(state.background_tasks.discard)
+    return task
+
+
 async def resume_unrouted(state: Any) -> None:
     """Start-up hook: chats whose citizen had written but that were never queued (the previous
     process stopped between storing a message, which the citizen saw acknowledged, and routing
@@ -61,13 +71,8 @@ async def resume_unrouted(state: Any) -> None:
     pending = await run_in_threadpool(work)
     if pending:
         log.warning("routing %d chat(s) left unrouted by the previous process", len(pending))
-    tasks = getattr(state, "background_tasks", None)
-    if tasks is None:
-        tasks = state.background_tasks = set()
     for contact_id, utterance_id in pending:
-        task = asyncio.create_task(citizen_utterance(state, contact_id, utterance_id))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
+        start(state, contact_id, utterance_id)
 
 
 async def contact_ended(state: Any, contact_id: int) -> None:

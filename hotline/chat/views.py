@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import Counter
 from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
@@ -52,14 +51,6 @@ ERRORS = {
 
 
 SWEEP_S = 1.0  # how often each process looks for chats whose citizen has gone
-
-
-def bound_contacts(state: Any) -> Counter[int]:
-    """How many live citizen sockets of this process are bound to each chat contact."""
-    bound = getattr(state, "chat_bound", None)
-    if bound is None:
-        bound = state.chat_bound = Counter()
-    return bound
 
 
 @router.get("/chat", response_class=HTMLResponse)
@@ -137,7 +128,7 @@ class ChatSocket:
         if previous is not None:
             bus.remove_topics(sub, f"contact:{previous}")
         self.contact_id = session_frame["contact_id"]
-        bound_contacts(self.state)[self.contact_id] += 1
+        self.state.chat_bound[self.contact_id] += 1
         if previous is not None:
             await self.unbind(previous)
         bus.add_topics(sub, new_topic)
@@ -187,7 +178,7 @@ class ChatSocket:
                          "duplicate": not created})
         if created:
             bus.publish(f"contact:{contact_id}", event)
-            asyncio.create_task(intake.citizen_utterance(self.state, contact_id, event["id"]))
+            intake.start(self.state, contact_id, event["id"])
 
     async def rate(self, frame: dict[str, Any]) -> None:
         score, comment = frame.get("score"), frame.get("comment", "")
@@ -222,7 +213,7 @@ class ChatSocket:
     async def unbind(self, contact_id: int) -> None:
         """This socket no longer serves `contact_id`; if no other socket of this process does,
         the citizen has left it (for now: a reconnect clears the mark)."""
-        bound = bound_contacts(self.state)
+        bound = self.state.chat_bound
         bound[contact_id] -= 1
         if bound[contact_id] > 0:
             return
@@ -308,7 +299,7 @@ async def chat_socket(ws: WebSocket) -> None:
 async def sweep_once(state: Any) -> list[int]:
     """End the chats whose citizen has been gone past the grace period (see
     contacts.service.sweep_departed_chats); returns their ids."""
-    present = list(bound_contacts(state))
+    present = list(state.chat_bound)
     settings = state.settings
 
     def work() -> list[tuple[int, dict[str, Any]]]:

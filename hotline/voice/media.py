@@ -319,8 +319,8 @@ class TwilioMediaStream:
         self.stored += 1
         bus.publish(f"contact:{contact_id}", event)
         if speaker == "citizen":
-            task = asyncio.create_task(intake.citizen_utterance(self.state, contact_id, event["id"]))
-            self.tasks.add(task)
+            task = intake.start(self.state, contact_id, event["id"])
+            self.tasks.add(task)  # the stream waits for its own before it reports being finished
             task.add_done_callback(self.tasks.discard)
 
     async def record(self, event: str, data: dict[str, Any]) -> None:
