@@ -137,8 +137,10 @@ def register_backfilled(session: Session, *, actor: str, owner_id: int, received
     session.flush()
     case = open_case(session, citizen_id=citizen.id, actor=actor, received_at=received_at,
                      category_code=category_code, summary=summary.strip())
-    case.facts, case.owner_id, case.status = facts, owner_id, CaseStatus.in_progress
+    case.facts = facts
     session.add(case)
+    claim_first_response(session, case, owner_id, actor=actor)
+    move(session, case, CaseStatus.in_progress, actor=actor, reason="补录", occurred_at=case.received_at)
     audit.record(session, action="case.backfilled", actor=actor, entity="case", entity_id=case.id, case_id=case.id,
                  after={"owner_id": owner_id, "status": case.status},
                  data={"received_at": case.received_at.isoformat(), "note": channel_note, "rule": "首问负责"},
