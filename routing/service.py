@@ -232,6 +232,7 @@ def create_callback(session: Session, contact_id: int, *, now: datetime | None =
 
 
 CALLBACK_PENDING = ("open", "claimed")  # open: nobody has it yet; claimed: a lawyer calls back / answers
+RECORDING_PREFIX = "录音："  # the note line that carries a voice message's recording URL
 
 
 def _callback(session: Session, callback_id: int, user_id: int) -> Callback:
@@ -470,11 +471,12 @@ def contact_ended(session: Session, contact_id: int, now: datetime | None = None
     now, config = now or utcnow(), config or Config()
     lock(session)
     events = Events()
+    contact = contacts.get_contact(session, contact_id)
     entry = session.execute(select(QueueEntry).where(QueueEntry.contact_id == contact_id)).scalar_one_or_none()
     if entry is not None and entry.status in ("waiting", "offered"):
         # the citizen gave up when the contact ended (a chat's citizen may have left well before the
         # sweep noticed), not when this hook runs: the abandon wait is measured to then
-        ended_at = as_utc(contacts.get_contact(session, contact_id).ended_at)
+        ended_at = as_utc(contact.ended_at)
         gone_at = ended_at if ended_at is not None and ended_at <= now else now
         for offer in session.execute(select(Offer).where(Offer.contact_id == contact_id,
                                                          Offer.status == "offered")).scalars():
@@ -487,7 +489,6 @@ def contact_ended(session: Session, contact_id: int, now: datetime | None = None
         audit.record(session, action="routing.abandoned", actor="routing", entity="contact", entity_id=contact_id,
                      contact_id=contact_id, occurred_at=gone_at,
                      data={"waited_s": round(max(0.0, (gone_at - as_utc(entry.enqueued_at)).total_seconds()), 3)})
-    contact = contacts.get_contact(session, contact_id)
     if contact.lawyer_id is not None and contact.answered_at is not None:
         row = profile(session, contact.lawyer_id)
         until = now + timedelta(seconds=config.wrapup_s)

@@ -141,16 +141,13 @@ def callbacks(session: Session = Depends(get_session, scope="function"), user: S
             for cb, ct in rows]
 
 
-RECORDING_PREFIX = "录音："  # the line hotline.voice.service writes into a voice message's note
-
-
 def _note_and_recording(note: str) -> dict[str, str | None]:
     """The note redacted, and the voice message's recording URL apart: the URL is no personal data,
     but its random ids can look like phone numbers to the redaction patterns."""
     lines, recording = [], None
     for line in (note or "").splitlines():
-        if line.startswith(RECORDING_PREFIX) and recording is None:
-            recording = line[len(RECORDING_PREFIX):].strip() or None
+        if line.startswith(service.RECORDING_PREFIX) and recording is None:
+            recording = line[len(service.RECORDING_PREFIX):].strip() or None
         else:
             lines.append(line)
     return {"note": redact("\n".join(lines)), "recording_url": recording}

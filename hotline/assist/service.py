@@ -133,11 +133,13 @@ def act_on_suggestion(session: Session, suggestion_id: int, action: str, *, user
     row = session.get(Suggestion, suggestion_id)
     if row is None:
         raise LookupError(f"suggestion {suggestion_id} not found")
+    batch_rows: list[Suggestion] = []
     if action == "rate":
         # Lock the batch (PostgreSQL; SQLite transactions are serialised already) so that two
         # lawyers rating its last suggestions at once see each other's ratings below.
-        session.execute(select(Suggestion).where(Suggestion.contact_id == row.contact_id, Suggestion.batch == row.batch)
-                        .with_for_update().execution_options(populate_existing=True)).scalars().all()
+        batch_rows = session.execute(
+            select(Suggestion).where(Suggestion.contact_id == row.contact_id, Suggestion.batch == row.batch)
+            .with_for_update().execution_options(populate_existing=True)).scalars().all()
     now = utcnow()
     if action == "click":
         row.clicked_at = row.clicked_at or now
@@ -156,9 +158,7 @@ def act_on_suggestion(session: Session, suggestion_id: int, action: str, *, user
     audit.record(session, action=f"suggestion.{action}", actor=f"staff:{user_id}", entity="suggestion",
                  entity_id=row.id, case_id=contact.case_id, contact_id=row.contact_id,
                  data={"kind": row.kind, "ref_id": row.ref_id, "rating": rating, "reason": reason})
-    if action == "rate" and rating == "unhelpful":
-        batch_rows = session.execute(select(Suggestion).where(
-            Suggestion.contact_id == row.contact_id, Suggestion.batch == row.batch)).scalars().all()
+    if action == "rate" and rating == "unhelpful":  # `row` is one of batch_rows, with its new rating
         if batch_rows and all(r.rating == "unhelpful" for r in batch_rows) and not _batch_in_backlog(session, batch_rows):
             session.add(BacklogItem(contact_id=row.contact_id, question=row.query, reason="all_unhelpful"))
     return row

@@ -139,7 +139,7 @@ def voicemail_left(session: Session, contact: Contact, *, recording_url: str = "
     transcript = "".join(u.text for u in (phase_said or said))
     note = f"语音留言（{round(duration_s or 0)} 秒）：{transcript or '（未识别到语音）'}"
     if recording_url:
-        note += f"\n录音：{recording_url}"
+        note += f"\n{routing.RECORDING_PREFIX}{recording_url}"
     existing = session.execute(select(Callback).where(Callback.contact_id == contact.id)).scalar_one_or_none()
     events = routing.Events()
     if existing is None:
