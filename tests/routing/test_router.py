@@ -17,13 +17,19 @@ def actions(server, prefix: str = "routing.") -> list[str]:  # noqa: ANN001
                                     .order_by(AuditEntry.seq)).scalars())
 
 
-def test_longest_idle_capacity_wrapup_and_fifo(server):  # noqa: ANN001
-    add_lawyer(server.engine, "a", ["labour"], chat_capacity=1)
-    add_lawyer(server.engine, "b", ["labour"], chat_capacity=1)
+def lawyers_a_then_b(server, skill: str, **options) -> tuple[StaffClient, StaffClient]:  # noqa: ANN001, ANN003
+    """Lawyers "a" and "b" holding `skill`, both available, "a" idle longer (available first)."""
+    add_lawyer(server.engine, "a", [skill], **options)
+    add_lawyer(server.engine, "b", [skill], **options)
     a, b = StaffClient(server, "a"), StaffClient(server, "b")
     a.available()
     time.sleep(0.2)
-    b.available()  # a has been idle longer
+    b.available()
+    return a, b
+
+
+def test_longest_idle_capacity_wrapup_and_fifo(server):  # noqa: ANN001
+    a, b = lawyers_a_then_b(server, "labour", chat_capacity=1)  # a has been idle longer
 
     c1 = ChatClient(server.ws_url)
     c1.say("老板拖欠工资三个月")
@@ -58,12 +64,7 @@ def test_longest_idle_capacity_wrapup_and_fifo(server):  # noqa: ANN001
 
 
 def test_no_answer_penalty_and_reoffer(server):  # noqa: ANN001
-    add_lawyer(server.engine, "a", ["family"])
-    add_lawyer(server.engine, "b", ["family"])
-    a, b = StaffClient(server, "a"), StaffClient(server, "b")
-    a.available()
-    time.sleep(0.2)
-    b.available()
+    a, b = lawyers_a_then_b(server, "family")
     chat = ChatClient(server.ws_url)
     chat.say("我想离婚，孩子抚养权怎么争取")
     first = a.expect("offer")
@@ -215,12 +216,7 @@ def test_chat_only_lawyer_takes_chats(server):  # noqa: ANN001
 
 
 def test_break_withdraws_pending_offers_and_accept_is_refused(server):  # noqa: ANN001
-    add_lawyer(server.engine, "a", ["labour"])
-    add_lawyer(server.engine, "b", ["labour"])
-    a, b = StaffClient(server, "a"), StaffClient(server, "b")
-    a.available()
-    time.sleep(0.2)
-    b.available()
+    a, b = lawyers_a_then_b(server, "labour")
     chat = ChatClient(server.ws_url)
     chat.say("公司拖欠工资")
     offer = a.expect("offer")
