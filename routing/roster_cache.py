@@ -24,8 +24,11 @@ from routing.models import RosterRevision
 MAX_AGE_S = 30.0
 
 
+_REVISION = select(RosterRevision.revision).where(RosterRevision.id == 1)
+
+
 def revision(session: Session) -> int:
-    return session.execute(select(RosterRevision.revision).where(RosterRevision.id == 1)).scalar() or 0
+    return session.execute(_REVISION).scalar() or 0
 
 
 @dataclass

@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, func, or_, select, text, type_coerce, update
+from sqlalchemy import (Integer, Select, String, and_, bindparam, cast, event, func, insert, or_, select, text,
+                        type_coerce, update)
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from hotline.audit import service as audit
@@ -64,10 +66,23 @@ class Config:
         return ZoneInfo(self.timezone)
 
 
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+
+
 def lock(session: Session) -> None:
-    """Serialise routing decisions across worker processes."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ROUTING_LOCK})
+    """Serialise routing decisions across worker processes: on PostgreSQL, a transaction-level
+    advisory lock, taken once per transaction (a tick that dispatches, a hook that enqueues and
+    dispatches: one round trip, not two). SQLite transactions already begin IMMEDIATE."""
+    if session.info.get("routing_locked") or session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(_LOCK, {"k": ROUTING_LOCK})
+    session.info["routing_locked"] = True
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _lock_released(session: OrmSession, transaction) -> None:  # noqa: ANN001
+    if transaction.parent is None:  # the outermost transaction ended: so did the advisory lock
+        session.info.pop("routing_locked", None)
 
 
 # -- roster ---------------------------------------------------------------------------------------
@@ -127,10 +142,19 @@ def profile(session: Session, user_id: int) -> LawyerProfile:
     return row
 
 
-def _loads(session: Session) -> dict[int, dict[str, int]]:
-    rows = session.execute(select(Contact.lawyer_id, Contact.channel, func.count()).where(
-        Contact.lawyer_id.is_not(None), Contact.status == ContactStatus.active)
-        .group_by(Contact.lawyer_id, Contact.channel)).all()
+# Loads: contacts being handled, per lawyer and channel. Served by the (status, lawyer_id, channel)
+# index on contact, so only the active rows are read, never a lawyer's whole history.
+_LOADS = (select(Contact.lawyer_id, Contact.channel, func.count())
+          .where(Contact.status == ContactStatus.active, Contact.lawyer_id.is_not(None))
+          .group_by(Contact.lawyer_id, Contact.channel))
+_LOADS_OF = _LOADS.where(Contact.lawyer_id.in_(bindparam("ids", expanding=True)))
+
+
+def _loads(session: Session, user_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
+    """Active contacts per lawyer and channel: of everyone, or of `user_ids` only."""
+    session.flush()
+    conn = session.connection()
+    rows = conn.execute(_LOADS) if user_ids is None else conn.execute(_LOADS_OF, {"ids": user_ids})
     loads: dict[int, dict[str, int]] = {}
     for lawyer_id, channel, count in rows:
         loads.setdefault(lawyer_id, {})[channel] = count
@@ -302,36 +326,88 @@ def _skill_set(raw: Any) -> frozenset[str]:
     return _parse_skills(raw) if isinstance(raw, str) else frozenset(raw)
 
 
-def _lawyer_states(session: Session, now: datetime, duty: dict[int, datetime],
-                   skills: set[str] | None = None) -> list[LawyerState]:
-    """The lawyers who could take work now: present, not on penalty, and (when `skills` is
-    given) holding one of those skills. The rest of eligibility (duty, load, languages) is
-    checked by the engine; the SQL filters only keep the rows read small."""
-    if not duty:
-        return []
-    query = select(LawyerProfile.user_id, type_coerce(LawyerProfile.skills, String),
-                   type_coerce(LawyerProfile.languages, String), LawyerProfile.idle_since,
-                   LawyerProfile.chat_capacity, LawyerProfile.call_capacity, LawyerProfile.state,
-                   LawyerProfile.penalty_until).where(
-        LawyerProfile.state == Presence.available,
-        or_(LawyerProfile.penalty_until.is_(None), LawyerProfile.penalty_until <= now))
+# The routing decision's reads and writes are plain statements built once at import (their SQL is
+# compiled once and cached): every arrival, end of wrap-up and timer tick runs them.
+_WAITING = (select(QueueEntry.id, QueueEntry.contact_id, QueueEntry.channel, QueueEntry.skill,
+                   QueueEntry.overflow, QueueEntry.language, QueueEntry.enqueued_at)
+            .where(QueueEntry.status == "waiting").order_by(QueueEntry.enqueued_at, QueueEntry.id))
+_OFFER_INSERT = insert(Offer).returning(Offer.id)
+_ENTRY_OFFERED = (update(QueueEntry).where(QueueEntry.id == bindparam("b_id"))
+                  .values(status="offered", updated_at=bindparam("b_now")))
+_CONTACT_OFFERED = (update(Contact).where(Contact.id == bindparam("b_id"))
+                    .values(status=ContactStatus.offered).returning(Contact.case_id))
+PAGE = 16  # candidate lawyers read per page, longest idle first; the page grows 4x when it runs dry
+
+
+def _active(channel: str) -> Any:
+    """How many contacts on `channel` the lawyer of the outer row is handling (an index seek)."""
+    return (select(func.count()).where(Contact.status == ContactStatus.active,
+                                       Contact.lawyer_id == LawyerProfile.user_id, Contact.channel == channel)
+            .scalar_subquery())
+
+
+@lru_cache(maxsize=256)
+def _candidates(skills: frozenset[str] | None, channels: frozenset[str]) -> Select:
+    """Lawyers who could take work now, longest idle first, one page at a time: present, not on
+    penalty, no offer pending, with room for one of `channels` and (when `skills` is given)
+    holding one of those skills. Duty, language and the exact skill are checked by the engine
+    (duty as a bound list of ids would cost more than the rows it saves: an available lawyer is
+    nearly always on duty)."""
+    chats, calls = _active("chat"), _active("call")
+    room = []
+    if "chat" in channels:  # the engine's LawyerState.free_for
+        room.append(and_(calls == 0, chats < LawyerProfile.chat_capacity))
+    if "call" in channels:
+        room.append(and_(chats == 0, calls < LawyerProfile.call_capacity))
+    query = (select(LawyerProfile.user_id, type_coerce(LawyerProfile.skills, String),
+                    type_coerce(LawyerProfile.languages, String), LawyerProfile.idle_since,
+                    LawyerProfile.chat_capacity, LawyerProfile.call_capacity, chats, calls)
+             .where(LawyerProfile.state == Presence.available,
+                    or_(LawyerProfile.penalty_until.is_(None), LawyerProfile.penalty_until <= bindparam("now")),
+                    LawyerProfile.user_id.not_in(select(Offer.user_id).where(Offer.status == "offered")),
+                    or_(*room))
+             .order_by(LawyerProfile.idle_since, LawyerProfile.user_id)
+             .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
     if skills is not None:  # skills are stored as a JSON list of category codes
         query = query.where(or_(*[cast(LawyerProfile.skills, String).like(f'%"{code}"%') for code in sorted(skills)]))
-    conn = session.connection()  # plain reads (the caller flushed): no ORM overhead on the hot path
-    rows = conn.execute(query).all()
-    if not rows:
+    return query
+
+
+def _choose(session: Session, now: datetime, duty: dict[int, datetime], requests: list[ContactRequest],
+            skills: frozenset[str] | None) -> list[tuple[ContactRequest, LawyerState]]:
+    """`engine.assign` over every lawyer who could take work, read a page at a time: the requests
+    left over by one page (oldest first) go on to the next. The same choices as one `assign` over
+    all of them (each request takes the longest-idle eligible lawyer the earlier requests left),
+    but a round usually ends within the first page, so it reads a handful of rows, not the staff."""
+    if not duty or not requests:
         return []
-    loads = _loads(session)
-    pending = set(conn.execute(select(Offer.user_id).where(Offer.status == "offered")).scalars())
-    states = []
-    for user_id, skills, languages, idle_since, chat_capacity, call_capacity, state_, penalty_until in rows:
-        if user_id not in duty:  # 谁值班谁接管: only lawyers on duty now are offered work
-            continue
-        load = loads.get(user_id, {})
-        states.append(LawyerState(user_id, _skill_set(skills), idle_since, chat_capacity, call_capacity,
-                                  load.get("chat", 0), load.get("call", 0), state_ == Presence.available,
-                                  True, penalty_until, user_id in pending, _skill_set(languages)))
-    return states
+    conn = session.connection()
+    query = _candidates(skills, frozenset(request.channel for request in requests))
+    chosen: list[tuple[ContactRequest, LawyerState]] = []
+    remaining, offset, size = list(requests), 0, PAGE
+    while remaining:
+        rows = conn.execute(query, {"now": now, "limit": size, "offset": offset}).all()
+        if not rows:
+            break
+        lawyers = [LawyerState(user_id, _skill_set(skill_codes), idle_since, chat_capacity, call_capacity,
+                               chats, calls, on_duty=user_id in duty, languages=_skill_set(languages))
+                   for user_id, skill_codes, languages, idle_since, chat_capacity, call_capacity, chats, calls in rows]
+        page = assign(lawyers, remaining, now)
+        chosen += page
+        taken = {id(request) for request, _ in page}
+        remaining = [request for request in remaining if id(request) not in taken]
+        if len(rows) < size:
+            break
+        offset, size = offset + size, size * 4
+    order = {id(request): k for k, request in enumerate(requests)}
+    return sorted(chosen, key=lambda pair: order[id(pair[0])])
+
+
+def _expire(session: Session, model: type, pk: int) -> None:
+    """A row changed by a plain statement: the session's copy, if it holds one, reloads on next use."""
+    obj = session.identity_map.get(session.identity_key(model, pk))
+    if obj is not None:
+        session.expire(obj)
 
 
 def dispatch(session: Session, now: datetime | None = None, config: Config | None = None) -> Events:
@@ -340,39 +416,41 @@ def dispatch(session: Session, now: datetime | None = None, config: Config | Non
     lock(session)
     events = Events()
     session.flush()
-    waiting = list(session.execute(select(QueueEntry).where(QueueEntry.status == "waiting")
-                                   .order_by(QueueEntry.enqueued_at, QueueEntry.id)).scalars())
+    conn = session.connection()
+    waiting = conn.execute(_WAITING).all()
     if not waiting:
         return events
     duty = on_duty(session, now, config)
     general = any(e.overflow or e.skill == GENERAL_SKILL for e in waiting)
-    lawyers = _lawyer_states(session, now, duty, None if general else {e.skill for e in waiting})
-    requests = {entry.contact_id: entry for entry in waiting}
-    for request, chosen in assign(lawyers, [ContactRequest(e.contact_id, e.channel, e.skill, e.overflow, e.language)
-                                            for e in waiting], now):
-        entry = requests[request.contact_id]
-        offer = Offer(contact_id=entry.contact_id, user_id=chosen.user_id, offered_at=now,
-                      expires_at=now + timedelta(seconds=config.offer_timeout_s))
-        session.add(offer)
-        entry.status, entry.updated_at = "offered", now
-        session.add(entry)
-        case_id = session.execute(update(Contact).where(Contact.id == entry.contact_id)
-                                  .values(status=ContactStatus.offered).returning(Contact.case_id)).scalar_one()
-        session.flush()
-        audit.record(session, action="routing.offer", actor="routing", entity="offer", entity_id=offer.id,
+    entries = {e.contact_id: e for e in waiting}
+    requests = [ContactRequest(e.contact_id, e.channel, e.skill, e.overflow, e.language) for e in waiting]
+    for request, chosen in _choose(session, now, duty, requests,
+                                   None if general else frozenset(e.skill for e in waiting)):
+        entry = entries[request.contact_id]
+        expires_at = now + timedelta(seconds=config.offer_timeout_s)
+        offer_id = conn.execute(_OFFER_INSERT, {"contact_id": entry.contact_id, "user_id": chosen.user_id,
+                                                "offered_at": now, "expires_at": expires_at,
+                                                "status": "offered"}).scalar_one()
+        conn.execute(_ENTRY_OFFERED, {"b_id": entry.id, "b_now": now})
+        case_id = conn.execute(_CONTACT_OFFERED, {"b_id": entry.contact_id}).scalar_one()
+        _expire(session, QueueEntry, entry.id)
+        _expire(session, Contact, entry.contact_id)
+        audit.record(session, action="routing.offer", actor="routing", entity="offer", entity_id=offer_id,
                      case_id=case_id, contact_id=entry.contact_id, occurred_at=now,
                      data={"user_id": chosen.user_id, "skill": entry.skill, "overflow": entry.overflow,
-                           "waited_s": round((now - entry.enqueued_at).total_seconds(), 3)})
-        events.add(f"staff:{chosen.user_id}", _offer_event(session, offer, entry, config))
+                           "waited_s": round((now - as_utc(entry.enqueued_at)).total_seconds(), 3)})
+        events.add(f"staff:{chosen.user_id}", _offer_event(session, offer_id, entry.contact_id, entry.channel,
+                                                           entry.skill, expires_at, config))
     if events.items:
         events.add("queues", {"type": "offers"})
     return events
 
 
-def _offer_event(session: Session, offer: Offer, entry: QueueEntry, config: Config) -> dict[str, Any]:
-    preview = contacts.citizen_texts(session, entry.contact_id, limit=3)
-    return {"type": "offer", "offer_id": offer.id, "contact_id": entry.contact_id, "channel": entry.channel,
-            "category": entry.skill, "expires_at": offer.expires_at.isoformat(),
+def _offer_event(session: Session, offer_id: int, contact_id: int, channel: str, category: str,
+                 expires_at: datetime, config: Config) -> dict[str, Any]:
+    preview = contacts.citizen_texts(session, contact_id, limit=3)
+    return {"type": "offer", "offer_id": offer_id, "contact_id": contact_id, "channel": channel,
+            "category": category, "expires_at": expires_at.isoformat(),
             "timeout_s": config.offer_timeout_s, "preview": "；".join(preview)[-200:]}
 
 
@@ -384,7 +462,8 @@ def pending_offers(session: Session, user_id: int, now: datetime | None = None,
     rows = session.execute(select(Offer, QueueEntry).join(QueueEntry, QueueEntry.contact_id == Offer.contact_id)
                            .where(Offer.user_id == user_id, Offer.status == "offered", Offer.expires_at > now)
                            .order_by(Offer.offered_at, Offer.id)).all()
-    return [_offer_event(session, offer, entry, config) for offer, entry in rows]
+    return [_offer_event(session, offer.id, offer.contact_id, entry.channel, entry.skill, offer.expires_at, config)
+            for offer, entry in rows]
 
 
 def _open_offer(session: Session, offer_id: int, user_id: int) -> Offer:
@@ -599,39 +678,53 @@ def transfer(session: Session, contact_id: int, from_user: int, to_user: int, re
     return events
 
 
+_PENDING_OFFERS = select(Offer.id, Offer.user_id, Offer.expires_at).where(Offer.status == "offered")
+_OVERFLOW_DUE = (select(QueueEntry.id).where(QueueEntry.status == "waiting", QueueEntry.overflow.is_(False),
+                                             QueueEntry.enqueued_at <= bindparam("cutoff"))
+                 .order_by(QueueEntry.enqueued_at, QueueEntry.id))
+_CLAIMED_CALLBACKS = select(Callback.id, Callback.assigned_to).where(Callback.status == "claimed",
+                                                                     Callback.assigned_to.is_not(None))
+
+
 def tick(session: Session, now: datetime | None = None, config: Config | None = None) -> Events:
-    """Timers: offer timeouts (penalty, re-offer), overflow, shift-end hand-over; then dispatch."""
+    """Timers: offer timeouts (penalty, re-offer), overflow, shift-end hand-over; then dispatch.
+    The checks are plain reads; rows are loaded as objects only when there is something to do."""
     now, config = now or utcnow(), config or Config()
     lock(session)
     events = Events()
-    for offer in session.execute(select(Offer).where(Offer.status == "offered", Offer.expires_at <= now)).scalars():
-        _requeue(session, offer, "timeout", now, config, "routing.timeout", "routing", penalty=True)
-        events.add(f"staff:{offer.user_id}", {"type": "offer_timeout", "offer_id": offer.id,
-                                              "contact_id": offer.contact_id})
+    session.flush()
+    conn = session.connection()
+    pending = conn.execute(_PENDING_OFFERS).all()
+    for offer_id, user_id, expires_at in pending:
+        if expires_at <= now:
+            offer = session.get(Offer, offer_id)
+            _requeue(session, offer, "timeout", now, config, "routing.timeout", "routing", penalty=True)
+            events.add(f"staff:{user_id}", {"type": "offer_timeout", "offer_id": offer_id,
+                                            "contact_id": offer.contact_id})
     cutoff = now - timedelta(seconds=config.overflow_after_s)
-    for entry in session.execute(select(QueueEntry).where(QueueEntry.status == "waiting",
-                                                          QueueEntry.overflow.is_(False),
-                                                          QueueEntry.enqueued_at <= cutoff)).scalars():
+    for entry_id in conn.execute(_OVERFLOW_DUE, {"cutoff": cutoff}).scalars().all():
+        entry = session.get(QueueEntry, entry_id)
         entry.overflow = True
         session.add(entry)
         audit.record(session, action="routing.overflow", actor="routing", entity="contact", entity_id=entry.contact_id,
                      contact_id=entry.contact_id, occurred_at=now, data={"skill": entry.skill})
         events.changed = True
     duty = on_duty(session, now, config)
-    for offer in session.execute(select(Offer).where(Offer.status == "offered")).scalars():
-        if offer.user_id not in duty:  # shift over: the waiting work goes to whoever is on duty
+    for offer_id, user_id, expires_at in pending:
+        if expires_at > now and user_id not in duty:  # shift over: the waiting work goes to whoever is on duty
+            offer = session.get(Offer, offer_id)
             _requeue(session, offer, "cancelled", now, config, "routing.handover", "routing", penalty=False)
-            events.add(f"staff:{offer.user_id}", {"type": "offer_cancelled", "offer_id": offer.id,
-                                                  "contact_id": offer.contact_id, "reason": "shift_end"})
+            events.add(f"staff:{user_id}", {"type": "offer_cancelled", "offer_id": offer_id,
+                                            "contact_id": offer.contact_id, "reason": "shift_end"})
     if not duty:  # everyone went off duty while contacts wait: each lands in the callback list (once)
         for contact_id in session.execute(select(QueueEntry.contact_id).where(
                 QueueEntry.status == "waiting", QueueEntry.contact_id.not_in(select(Callback.contact_id)))
                 .order_by(QueueEntry.enqueued_at, QueueEntry.id)).scalars().all():
             events.items += create_callback(session, contact_id, now=now, reason="值班结束").items
             events.changed = True
-    for callback in session.execute(select(Callback).where(Callback.status == "claimed",
-                                                           Callback.assigned_to.is_not(None))).scalars().all():
-        if callback.assigned_to not in duty and duty:
+    for callback_id, assigned_to in conn.execute(_CLAIMED_CALLBACKS).all():
+        if assigned_to not in duty and duty:
+            callback = session.get(Callback, callback_id)
             new_owner = min(duty)
             contact = contacts.get_contact(session, callback.contact_id)
             audit.record(session, action="routing.handover", actor="routing", entity="callback", entity_id=callback.id,

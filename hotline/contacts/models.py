@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from hotline.database import UTCDateTime
@@ -67,12 +67,14 @@ class CitizenUpdate(SQLModel):
 
 class Contact(SQLModel, table=True):
     __tablename__ = "contact"
+    # routing reads lawyers' loads (active contacts per lawyer and channel) from this index alone
+    __table_args__ = (Index("ix_contact_status_lawyer_channel", "status", "lawyer_id", "channel"),)
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=10, index=True)
     citizen_id: int = Field(foreign_key="citizen.id", index=True)
     case_id: int | None = Field(default=None, foreign_key="case_record.id", index=True)
-    status: str = Field(default=ContactStatus.open, max_length=16, index=True)
+    status: str = Field(default=ContactStatus.open, max_length=16)  # indexed first in ix_contact_status_lawyer_channel
     outcome: str | None = Field(default=None, max_length=16)
     category_code: str | None = Field(default=None, max_length=40)
     lawyer_id: int | None = Field(default=None, foreign_key="staff_user.id", index=True)

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, bindparam, select, update
 from sqlmodel import Session
 
 from hotline.audit import service as audit
@@ -150,11 +150,15 @@ def case_transcript(session: Session, case_id: int) -> list[Utterance]:
     return list(session.execute(query).scalars())
 
 
+_CITIZEN_TEXTS = (select(Utterance.text).where(Utterance.contact_id == bindparam("contact_id"),
+                                                Utterance.speaker == Speaker.citizen)
+                  .order_by(Utterance.id.desc()).limit(bindparam("limit", type_=Integer)))
+
+
 def citizen_texts(session: Session, contact_id: int, limit: int = 8) -> list[str]:
-    """The most recent citizen utterances of a contact, oldest first (for conversation queries)."""
-    rows = session.execute(select(Utterance.text).where(
-        Utterance.contact_id == contact_id, Utterance.speaker == Speaker.citizen)
-        .order_by(Utterance.id.desc()).limit(limit)).scalars().all()
+    """The most recent citizen utterances of a contact, oldest first (for conversation queries).
+    A statement built once: every routing offer previews the contact with it."""
+    rows = session.execute(_CITIZEN_TEXTS, {"contact_id": contact_id, "limit": limit}).scalars().all()
     return list(reversed(rows))
 
 
