@@ -45,9 +45,18 @@ def _pending_speech_s(stream: Any) -> float:
     return sum(seg.audio.size for seg in finals) / 16000.0
 
 
+def configure_logging(index: int) -> None:
+    """A spawned worker starts with no logging set up: its lines go to the server's stderr, with
+    personal data redacted as the server's own lines are (hotline.privacy)."""
+    from hotline.privacy import install_log_redaction
+
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s asr-worker-{index} %(levelname)s %(message)s")
+    install_log_redaction()
+
+
 def run(index: int, engine_name: str, model: str, options: dict[str, Any], inbox: Any, outbox: Any) -> None:
     """Entry point of a worker process (spawned)."""
-    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s asr-worker-{index} %(levelname)s %(message)s")
+    configure_logging(index)
     os.environ.setdefault("OMP_NUM_THREADS", str(options.get("cpu_threads", 1)))
     try:
         from asr.recognizer import load_engine

@@ -8,7 +8,6 @@ import time
 import numpy as np
 import pytest
 
-from asr.audio import read_wav
 from asr.pool import STATUS_KEYS, RecognizerPool
 from asr.session import MediaError, MediaSession
 from asr.settings import WHISPER_STREAM_OPTIONS

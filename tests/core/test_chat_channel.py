@@ -6,7 +6,7 @@ import json
 from sqlalchemy import select
 from sqlmodel import Session
 
-from hotline.contacts.models import Contact, Utterance
+from hotline.contacts.models import Utterance
 from hotline.database import get_engine
 from tests.core.chat_client import ChatClient
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import logging
+import subprocess
+import sys
 import time
+from pathlib import Path
 from urllib.parse import quote
 
-import httpx
 import pytest
 from uvicorn.logging import AccessFormatter
 
@@ -107,3 +109,17 @@ def test_server_log_holds_no_personal_data(tmp_path, database_url) -> None:  # n
         assert raw not in log, log[-4000:]
     assert "GET /api/kb/search?q=号我的电话【手机号】" in log  # redacted, not dropped
     assert "【银行卡号】" in log and "【身份证号】" in log
+
+
+def test_asr_worker_process_logs_are_redacted() -> None:
+    """A recogniser worker is a separate (spawned) process with its own logging: its stderr,
+    which joins the server's, is redacted too. Run as such a process starts."""
+    script = ("import logging\n"
+              "from asr.worker import configure_logging\n"
+              "configure_logging(3)\n"
+              f"logging.getLogger('asr.worker').error('stream s1: 来电 {PHONE} 身份证 {ID_NUMBER}')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          cwd=str(Path(__file__).resolve().parents[2]))
+    assert done.returncode == 0, done.stderr
+    assert "asr-worker-3 ERROR stream s1" in done.stderr  # the line is there …
+    assert PHONE not in done.stderr and ID_NUMBER not in done.stderr  # … without the personal data

@@ -102,7 +102,6 @@ def test_lawyer_answers_with_suggestions_and_manager_sees_figures_change(hotline
 
         # -- suggestions for what the citizen said: law, article number, version, link -------------------
         lawyer.wait_for_selector("#suggestions li.sugg", timeout=20000)
-        first = lawyer.locator("#suggestions li.sugg").first
         first_ids = set(lawyer.eval_on_selector_all("#suggestions li.sugg", "els => els.map(e => e.dataset.suggestionId)"))
         article = lawyer.locator("#suggestions li.sugg[data-kind=article]").first
         title = article.locator("a.title").inner_text()
