@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-27 15:47:12.550418
+Create Date: 2026-11-27 13:33:45.163114
 """
 from alembic import op
 import sqlalchemy as sa
@@ -286,7 +286,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contact_external_id'), ['external_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_lawyer_id'), ['lawyer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_contact_started_at'), ['started_at'], unique=False)
-        batch_op.create_index('ix_contact_status_lawyer_channel', ['status', 'lawyer_id', 'channel'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contact_status'), ['status'], unique=False)
 
     op.create_table('call_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -582,7 +582,7 @@ def downgrade() -> None:
 
     op.drop_table('call_event')
     with op.batch_alter_table('contact', schema=None) as batch_op:
-        batch_op.drop_index('ix_contact_status_lawyer_channel')
+        batch_op.drop_index(batch_op.f('ix_contact_status'))
         batch_op.drop_index(batch_op.f('ix_contact_started_at'))
         batch_op.drop_index(batch_op.f('ix_contact_lawyer_id'))
         batch_op.drop_index(batch_op.f('ix_contact_external_id'))
