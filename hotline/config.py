@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     twilio_caller_id: str = ""
     twilio_voice: str = "Polly.Zhiyu"
     twilio_greeting_url: str = ""
+    # Bridged calls: transcribe the lawyer too (Twilio both_tracks; the lawyer's side is the
+    # outbound track), for the full record 督查 reviews. Each bridged call then takes two
+    # recogniser streams instead of one (size HOTLINE_ASR_WORKERS × STREAMS_PER_WORKER for it).
+    transcribe_lawyer: bool = True
 
     # Routing
     offer_timeout_s: int = 20

@@ -7,6 +7,7 @@ assignment can never read a stale head and fork.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -59,7 +60,47 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    _serialise_writers(engine)
+    return engine
+
+
+WRITER_LOCK = 12348  # the PostgreSQL advisory lock every writing transaction holds (routing's too)
+_LOCKED = "writer_locked"
+
+
+def writer_lock(conn: Any) -> None:
+    """Take the writers' lock for this transaction (PostgreSQL; once; released at its end)."""
+    if conn.dialect.name == "postgresql" and not conn.info.get(_LOCKED):
+        conn.info[_LOCKED] = True
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+
+
+def _serialise_writers(engine: Engine) -> None:
+    """On PostgreSQL, a transaction takes one advisory lock before its first write or row lock
+    (INSERT, UPDATE, DELETE, SELECT ... FOR UPDATE), as a SQLite transaction begins IMMEDIATE.
+    Every writing transaction appends to the audit chain, whose head row it locks until commit;
+    taking the head after other row locks in one order and before them in another deadlocked
+    (a voice message's callback against an intake hook). With one lock always taken first,
+    writers queue instead; readers never wait."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if conn.info.get(_LOCKED) or context is None:
+            return
+        if context.isinsert or context.isupdate or context.isdelete or "FOR UPDATE" in statement:
+            conn.info[_LOCKED] = True
+            cursor.execute(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _ended(conn) -> None:  # noqa: ANN001
+        conn.info.pop(_LOCKED, None)
+
+    @event.listens_for(engine.pool, "checkin")
+    def _returned(_dbapi_connection, record) -> None:  # noqa: ANN001
+        if record is not None:
+            record.info.pop(_LOCKED, None)
 
 
 _engines: dict[str, Engine] = {}

@@ -3,7 +3,7 @@ overflow, wrap-up, presence, transfers, shift-end hand-over and callbacks.
 
 Every function works in the caller's transaction and returns the events to publish after the
 commit. Decisions are serialised across workers: SQLite runs each transaction as BEGIN
-IMMEDIATE; on PostgreSQL a transaction-level advisory lock is taken first."""
+IMMEDIATE; on PostgreSQL the writers' advisory lock is taken first (hotline.database)."""
 from __future__ import annotations
 
 import json
@@ -13,9 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (Integer, Select, String, and_, bindparam, cast, event, func, insert, or_, select, text,
-                        type_coerce, update)
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy import (Integer, Select, String, and_, bindparam, cast, func, insert, or_, select, type_coerce, update)
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from hotline.audit import service as audit
@@ -23,13 +22,13 @@ from hotline.auth.models import StaffUser
 from hotline.cases import service as cases
 from hotline.contacts import service as contacts
 from hotline.contacts.models import Contact, ContactStatus
+from hotline.database import writer_lock
 from hotline.directory.service import get_category
 from hotline.timeutil import as_utc, utcnow
 from routing import roster, roster_cache
 from routing.engine import GENERAL_SKILL, MANDARIN, ContactRequest, LawyerState, assign
 from routing.models import Callback, Holiday, LawyerProfile, Offer, Presence, QueueEntry, RosterException, Shift
 
-ROUTING_LOCK = 12348
 
 
 class RoutingError(ValueError):
@@ -66,23 +65,11 @@ class Config:
         return ZoneInfo(self.timezone)
 
 
-_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
-
-
 def lock(session: Session) -> None:
-    """Serialise routing decisions across worker processes: on PostgreSQL, a transaction-level
-    advisory lock, taken once per transaction (a tick that dispatches, a hook that enqueues and
-    dispatches: one round trip, not two). SQLite transactions already begin IMMEDIATE."""
-    if session.info.get("routing_locked") or session.get_bind().dialect.name != "postgresql":
-        return
-    session.execute(_LOCK, {"k": ROUTING_LOCK})
-    session.info["routing_locked"] = True
-
-
-@event.listens_for(OrmSession, "after_transaction_end")
-def _lock_released(session: OrmSession, transaction) -> None:  # noqa: ANN001
-    if transaction.parent is None:  # the outermost transaction ended: so did the advisory lock
-        session.info.pop("routing_locked", None)
+    """Serialise routing decisions across worker processes: on PostgreSQL the writers' advisory
+    lock (`hotline.database.writer_lock`), taken once per transaction before it reads the
+    queue; SQLite transactions already begin IMMEDIATE."""
+    writer_lock(session.connection())
 
 
 # -- roster ---------------------------------------------------------------------------------------
@@ -239,6 +226,7 @@ def create_callback(session: Session, contact_id: int, *, now: datetime | None =
                     note: str = "") -> Events:
     """Land the contact in the callback list (留言/回电); it keeps its place in the queue."""
     now = now or utcnow()
+    lock(session)  # the look and the insert as one step (a voice message and the intake may race)
     events = Events()
     if session.execute(select(Callback).where(Callback.contact_id == contact_id)).scalar_one_or_none():
         return events
@@ -403,11 +391,13 @@ def _choose(session: Session, now: datetime, duty: dict[int, datetime], requests
     return sorted(chosen, key=lambda pair: order[id(pair[0])])
 
 
-def _expire(session: Session, model: type, pk: int) -> None:
-    """A row changed by a plain statement: the session's copy, if it holds one, reloads on next use."""
+def _written(session: Session, model: type, pk: int, **values: Any) -> None:
+    """A row changed by a plain statement: the session's copy, if it holds one, takes the new
+    values as already stored (no reload, nothing left to flush; callers may use it after commit)."""
     obj = session.identity_map.get(session.identity_key(model, pk))
     if obj is not None:
-        session.expire(obj)
+        for key, value in values.items():
+            set_committed_value(obj, key, value)
 
 
 def dispatch(session: Session, now: datetime | None = None, config: Config | None = None) -> Events:
@@ -433,8 +423,8 @@ def dispatch(session: Session, now: datetime | None = None, config: Config | Non
                                                 "status": "offered"}).scalar_one()
         conn.execute(_ENTRY_OFFERED, {"b_id": entry.id, "b_now": now})
         case_id = conn.execute(_CONTACT_OFFERED, {"b_id": entry.contact_id}).scalar_one()
-        _expire(session, QueueEntry, entry.id)
-        _expire(session, Contact, entry.contact_id)
+        _written(session, QueueEntry, entry.id, status="offered", updated_at=now)
+        _written(session, Contact, entry.contact_id, status=ContactStatus.offered)
         audit.record(session, action="routing.offer", actor="routing", entity="offer", entity_id=offer_id,
                      case_id=case_id, contact_id=entry.contact_id, occurred_at=now,
                      data={"user_id": chosen.user_id, "skill": entry.skill, "overflow": entry.overflow,

@@ -113,10 +113,12 @@ def call_status(session: Session, contact: Contact, status: str, *, occurred_at:
 
 def store_final(session: Session, contact_id: int, *, speaker: str, text: str, client_id: str,
                 started_at: datetime, ended_at: datetime, confidence: float | None) -> tuple[Utterance, bool]:
-    """A final recognised utterance, stored as it comes (idempotent on `client_id`)."""
+    """A final recognised utterance, stored as it comes (idempotent on `client_id`). The lawyer's
+    words (the outbound track of a bridged call) are theirs: authored by the contact's lawyer."""
     contact = contacts.get_contact(session, contact_id)
+    author = contact.lawyer_id if speaker == "lawyer" else None
     return contacts.add_utterance(session, contact, speaker=speaker, text=text, client_id=client_id, source="asr",
-                                  started_at=started_at, ended_at=ended_at, confidence=confidence)
+                                  started_at=started_at, ended_at=ended_at, confidence=confidence, author_id=author)
 
 
 def next_step(session: Session, contact: Contact, config: routing.Config) -> tuple[str, StaffUser | None]:
@@ -134,6 +136,7 @@ def voicemail_left(session: Session, contact: Contact, *, recording_url: str = "
                    recording_sid: str = "", since: datetime | None = None) -> routing.Events:
     """The caller left a voice message: a callback task carrying its transcript (the citizen's
     recognised speech of the voice-message phase, or of the whole call when there is none)."""
+    routing.lock(session)  # before the look for a callback: the intake may be creating one right now
     said = [u for u in contacts.transcript(session, contact.id) if u.speaker == "citizen"]
     phase_said = [u for u in said if since is None or as_utc(u.started_at) >= since]
     transcript = "".join(u.text for u in (phase_said or said))

@@ -96,7 +96,8 @@ def dial(settings: Any, urls: Urls, contact_id: int, lawyer: Any, caller_id: str
     r = VoiceResponse()
     _say(r, CONNECTING, settings)
     start = r.start()
-    stream = start.stream(url=urls.media, track="inbound_track")  # the caller; both_tracks would add the lawyer
+    # the caller (inbound); with both_tracks also the lawyer (outbound), each track its own recogniser stream
+    stream = start.stream(url=urls.media, track="both_tracks" if settings.transcribe_lawyer else "inbound_track")
     _stream_params(stream, phase="bridged", contact_id=contact_id, lawyer_id=lawyer.id)
     d = r.dial(action=urls.http("/twilio/voice/dial"), method="POST", timeout=30, answer_on_bridge=True,
                caller_id=(settings.twilio_caller_id or caller_id) or None)

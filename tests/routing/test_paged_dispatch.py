@@ -97,7 +97,10 @@ def test_paged_dispatch_makes_the_offers_of_one_full_assign(engine, monkeypatch,
     assert expected  # the scene leaves work to do
     monkeypatch.setattr(service, "PAGE", 2)
     with session_scope(engine) as s:
+        held = {c.id: c for c in s.execute(select(Contact).where(Contact.status == "queued")).scalars()}
         events = service.dispatch(s, now=NOW, config=CONFIG)
+    for contact_id, _ in expected:  # objects the caller holds say what was written, after the commit too
+        assert held[contact_id].status == "offered"
     made = [(p["contact_id"], int(topic.split(":")[1])) for topic, p in events.items if p.get("type") == "offer"]
     assert made == expected
     with session_scope(engine) as s:  # and what it wrote says the same

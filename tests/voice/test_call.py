@@ -1,9 +1,10 @@
 """A whole phone call through the running app, exactly as Twilio drives it: the voice webhook,
 the intake Media Stream carrying a real multi-utterance call (JSON, base64 μ-law, 20 ms
 frames, 4× real time), routing and the lawyer's accept, the server ending the intake stream,
-the Dial with a forked stream for the rest of the conversation, the satisfaction keypress and
-the status callbacks. Then the stored transcript (CER against the reference), the suggestions
-and the contact record are checked."""
+the Dial with a forked stream of both parties for the rest of the conversation (the caller on
+the inbound track, the lawyer's real speech interleaved on the outbound track), the satisfaction
+keypress and the status callbacks. Then the stored transcript of each party (CER against the
+reference), the suggestions and the contact record are checked."""
 from __future__ import annotations
 
 import json
@@ -22,6 +23,9 @@ from tests.voice.conftest import add_lawyer, add_user, rows, wait_for
 from tests.voice.twilio_sim import FRAME, Twilio, twiml, ulaw_payload
 
 CER_BOUND = 0.25  # the streaming path measures ~0.13 on the three calls (docs/asr.md)
+LAWYER_FILE = "utt_030_8k_ulaw.wav"
+LAWYER_TEXT = next(json.loads(line)["text"] for line in (SHARED / "audio" / "transcripts.jsonl").read_text(
+    encoding="utf-8").splitlines() if json.loads(line)["file"] == LAWYER_FILE)
 
 
 def stream_parameters(stream: ET.Element) -> dict[str, str]:
@@ -39,6 +43,8 @@ def test_call_transcribed_live_routed_bridged_rated(voice_server) -> None:  # no
     call = twilio.new_call()
     ref = json.loads((SHARED / "audio" / "call_01.json").read_text(encoding="utf-8"))
     audio = ulaw_payload("call_01_8k_ulaw.wav")
+    lawyer_audio = ulaw_payload(LAWYER_FILE)  # silence, then these words, as the lawyer's side
+    lawyer_audio = b"\xff" * (FRAME * 50) + lawyer_audio
 
     # 1. the call arrives: greeting with the recording / AI notice, then the intake stream
     assert twilio.post("/twilio/voice/status", twilio.params(call, CallStatus="ringing")).status_code == 404
@@ -68,11 +74,11 @@ def test_call_transcribed_live_routed_bridged_rated(voice_server) -> None:  # no
     # 3. Twilio follows the Redirect: stream fork + Dial to the duty lawyer's phone
     doc = twiml(twilio.post("/twilio/voice/next?attempt=0", twilio.params(call)))
     fork = doc.find("Start/Stream")
-    assert fork.get("track") == "inbound_track" and stream_parameters(fork)["phase"] == "bridged"
+    assert fork.get("track") == "both_tracks" and stream_parameters(fork)["phase"] == "bridged"
     dial = doc.find("Dial")
     assert dial.find("Number").text == "+8613900000001" and dial.get("action") == server.url + "/twilio/voice/dial"
     bridged = twilio.stream(call, "bridged", contact_id)
-    assert bridged.play(audio[split * FRAME:]) == -(-(len(audio) - split * FRAME) // FRAME)
+    assert bridged.play(audio[split * FRAME:], outbound=lawyer_audio) == -(-(len(audio) - split * FRAME) // FRAME)
     bridged.stop()
 
     # 4. the lawyer hangs up: satisfaction question, keypress 5, the call completes
@@ -99,6 +105,11 @@ def test_call_transcribed_live_routed_bridged_rated(voice_server) -> None:  # no
     assert cer(reference, text) <= CER_BOUND, text
     streams = {u.client_id.split(":")[0] for u in said}
     assert streams == {intake.sid, bridged.sid}  # client_id = stream:track:segment (idempotent storing)
+    # the lawyer's side, from the outbound track of the bridged stream only
+    answered = [u for u in utts if u.speaker == "lawyer"]
+    assert answered and all(u.source == "asr" and u.client_id.startswith(f"{bridged.sid}:outbound:")
+                            and u.author_id == lawyer.user_id for u in answered)
+    assert cer(LAWYER_TEXT, "".join(u.text for u in answered)) <= CER_BOUND, [u.text for u in answered]
     for sid in streams:  # times come from the stream's own clock (played here at 4× real time)
         starts = [as_utc(u.started_at) for u in said if u.client_id.startswith(sid)]
         assert starts == sorted(starts)

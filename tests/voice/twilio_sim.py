@@ -93,14 +93,18 @@ class MediaStream:
             "track": track, "chunk": str(chunk), "timestamp": str((chunk - 1) * 20),
             "payload": base64.b64encode(payload).decode()}})
 
-    def play(self, audio: bytes, speed: float = 4.0, track: str = "inbound") -> int:
+    def play(self, audio: bytes, speed: float = 4.0, track: str = "inbound", outbound: bytes | None = None) -> int:
         """Send audio as 20 ms frames at `speed` × real time; returns the frames sent before the
-        server closed the stream (if it did)."""
+        server closed the stream (if it did). With `outbound` (a both_tracks stream), each frame
+        of `audio` is followed by one of the other party's, as Twilio interleaves the two tracks;
+        the other party is silent (μ-law 0xFF) once their audio runs out."""
         started = time.monotonic()
         sent = 0
         for i in range(0, len(audio), FRAME):
             try:
                 self.media(audio[i:i + FRAME], track)
+                if outbound is not None:
+                    self.media(outbound[i:i + FRAME].ljust(FRAME, b"\xff"), "outbound")
             except ConnectionClosed as exc:
                 self.closed_by_server = exc.rcvd.code if exc.rcvd else None
                 return sent
