@@ -39,7 +39,9 @@ def staff_page(request: Request, template: str, roles: set[str], context: dict[s
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
     page = {"user": {"id": user.id, "name": user.display_name, "role": user.role, "office_id": user.office_id,
                      "role_label": ROLE_LABELS.get(user.role, user.role)},
-            "nav": nav_for(user.role), "path": request.url.path, "title": title}
+            "nav": nav_for(user.role), "path": request.url.path, "title": title,
+            # the hotline's clock: "today" on a staff page is today there, not in the browser's zone
+            "timezone": request.app.state.settings.timezone}
     if user.role != "admin" and user.role not in roles:
         return templates.TemplateResponse(request, "forbidden.html", {"page": page}, status_code=403)
     return templates.TemplateResponse(request, template, {"page": page, **(context or {})})

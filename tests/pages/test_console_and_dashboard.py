@@ -236,3 +236,20 @@ def test_lawyer_answers_with_suggestions_and_manager_sees_figures_change(hotline
     finally:
         for ctx in (manager_ctx, lawyer_ctx, citizen_ctx):
             ctx.close()
+
+
+def test_dashboard_dates_are_the_hotlines_days(hotline, browser) -> None:  # noqa: ANN001
+    """The report's default range ends today on the hotline's clock (Asia/Shanghai), which is what
+    the server reads the dates in, whatever zone the manager's browser is in. At 17:00 UTC it is
+    already tomorrow in Shanghai: a range ending on the browser's date left out every contact of
+    the Shanghai morning (the figures stayed 0 from 16:00 UTC on)."""
+    ctx = browser.new_context(viewport=STAFF[1366], locale="zh-CN", timezone_id="UTC")
+    try:
+        page = ctx.new_page()
+        page.clock.set_fixed_time("2026-11-27T17:00:00Z")
+        login(page, hotline.url, "manager1", "/dashboard")
+        page.wait_for_function("Number(document.body.dataset.reportLoaded || 0) >= 1")
+        assert page.get_attribute("body", "data-tz") == "Asia/Shanghai"
+        assert (page.input_value("#f-start"), page.input_value("#f-end")) == ("2026-11-22", "2026-11-28")
+    finally:
+        ctx.close()

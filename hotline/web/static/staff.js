@@ -68,7 +68,15 @@
     const d = new Date(iso);
     return d.toLocaleString('zh-CN', { hour12: false });
   }
+  // A date as YYYY-MM-DD on the hotline's clock (body data-tz, e.g. Asia/Shanghai), which is what
+  // the server reads report dates in; the browser's own zone only when the page has none.
   function localDate(d) {
+    const tz = document.body.dataset.tz;
+    if (tz) {
+      try {
+        return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+      } catch (e) { /* an unknown zone: fall back to the browser's */ }
+    }
     const pad = (n) => String(n).padStart(2, '0');
     return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate());
   }
