@@ -316,9 +316,13 @@ def _skill_set(raw: Any) -> frozenset[str]:
 
 # The routing decision's reads and writes are plain statements built once at import (their SQL is
 # compiled once and cached): every arrival, end of wrap-up and timer tick runs them.
+# A contact that has ended is never offered, even in the moment between the transaction that
+# ended it and the contact-end hook that takes it out of the queue.
 _WAITING = (select(QueueEntry.id, QueueEntry.contact_id, QueueEntry.channel, QueueEntry.skill,
                    QueueEntry.overflow, QueueEntry.language, QueueEntry.enqueued_at)
-            .where(QueueEntry.status == "waiting").order_by(QueueEntry.enqueued_at, QueueEntry.id))
+            .join(Contact, Contact.id == QueueEntry.contact_id)
+            .where(QueueEntry.status == "waiting", Contact.status != ContactStatus.ended)
+            .order_by(QueueEntry.enqueued_at, QueueEntry.id))
 _OFFER_INSERT = insert(Offer).returning(Offer.id)
 _ENTRY_OFFERED = (update(QueueEntry).where(QueueEntry.id == bindparam("b_id"))
                   .values(status="offered", updated_at=bindparam("b_now")))

@@ -81,6 +81,8 @@ def wait_queued(settings, contact_id: int) -> None:  # noqa: ANN001
 def assert_abandoned(settings, contact_id: int, max_wait_s: float = ABANDON_S) -> None:  # noqa: ANN001
     row = contact_row(settings, contact_id)
     assert (row.status, row.outcome) == ("ended", "abandoned")
+    # the routing hook runs in its own transaction after the one that ended the contact
+    wait_for(lambda: "routing.abandoned" in [e.action for e in entries(settings, contact_id)], timeout=SLACK_S)
     log = entries(settings, contact_id)
     actions = [e.action for e in log]
     assert actions.count("routing.abandoned") == 1  # the routing contact-end hook ran, once

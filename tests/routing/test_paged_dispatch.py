@@ -110,3 +110,24 @@ def test_paged_dispatch_makes_the_offers_of_one_full_assign(engine, monkeypatch,
         for contact_id, _ in expected:
             assert s.get(Contact, contact_id).status == "offered"
             assert s.execute(select(QueueEntry.status).where(QueueEntry.contact_id == contact_id)).scalar() == "offered"
+
+
+def test_an_ended_contact_still_in_the_queue_is_not_offered(engine) -> None:  # noqa: ANN001
+    """The transaction that ends a contact and the hook that takes it out of the queue are two:
+    a dispatch in between must not offer it (nor turn the ended contact into an offered one)."""
+    with session_scope(engine) as s:
+        seed_defaults(s)
+        user = create_user(s, username="solo", password="password-123", role="lawyer")
+        s.add(LawyerProfile(user_id=user.id, skills=["labour"], state="available", idle_since=NOW))
+        s.add(Shift(user_id=user.id, days="all", start="00:00", end="00:00"))
+        gone = contacts.start_chat(s)[0]
+        service.enqueue(s, gone.id, "labour", now=NOW - timedelta(seconds=60), config=CONFIG)
+        waiting = contacts.start_chat(s)[0]
+        service.enqueue(s, waiting.id, "labour", now=NOW - timedelta(seconds=30), config=CONFIG)
+    with session_scope(engine) as s:
+        contacts.end_contact(s, s.get(Contact, gone.id), actor="test", at=NOW)  # the hook has not run yet
+    with session_scope(engine) as s:
+        events = service.dispatch(s, now=NOW, config=CONFIG)
+    assert [p["contact_id"] for _, p in events.items if p.get("type") == "offer"] == [waiting.id]
+    with session_scope(engine) as s:
+        assert s.get(Contact, gone.id).status == "ended"
