@@ -39,7 +39,11 @@ def engine_spec(settings: Any, engine: str | None = None) -> tuple[str, Path, di
     if not model.exists():
         raise EngineConfigError(f"识别模型不存在 (model not found): {model}")
     threads = getattr(settings, "asr_cpu_threads", None)
-    if not threads:  # the cores shared out among the worker processes (benchmarks/asr_load.py, docs/asr.md)
-        threads = max(1, (os.cpu_count() or 2) // max(1, int(getattr(settings, "asr_workers", 1) or 1)))
-    options["cpu_threads"] = int(threads)
+    options["cpu_threads"] = int(threads or default_cpu_threads(getattr(settings, "asr_workers", 1)))
     return name, model, options
+
+
+def default_cpu_threads(workers: int | None) -> int:
+    """Threads per recogniser worker when none are set: the machine's cores shared out among the
+    worker processes (benchmarks/asr_load.py, docs/asr.md)."""
+    return max(1, (os.cpu_count() or 2) // max(1, int(workers or 1)))

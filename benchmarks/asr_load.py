@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from asr.pool import RecognizerPool  # noqa: E402
 from asr.session import MediaSession  # noqa: E402
-from asr.settings import WHISPER_STREAM_OPTIONS  # noqa: E402
+from asr.settings import WHISPER_STREAM_OPTIONS, default_cpu_threads  # noqa: E402
 
 DATA = Path(os.environ.get("HOTLINE_DATA_DIR", Path(__file__).resolve().parent.parent.parent / "shared"))
 CALLS = ["call_01_8k_ulaw.wav", "call_02_8k_ulaw.wav", "call_03_8k_ulaw.wav"]
@@ -124,7 +124,7 @@ def main() -> None:
     for item in args.option:
         key, _, value = item.partition("=")
         options[key] = json.loads(value)
-    options["cpu_threads"] = args.threads or max(1, (os.cpu_count() or 2) // args.workers)
+    options["cpu_threads"] = args.threads or default_cpu_threads(args.workers)
     print(f"engine {args.engine}, {args.workers} worker(s), options {json.dumps(options, ensure_ascii=False)}")
     print(f"{'streams':>8}{'finals':>8}{'p50 s':>8}{'p95 s':>8}{'max s':>8}{'backlog':>9}{'load':>7}")
     best, misses = 0, 0
