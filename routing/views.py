@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from hotline import periodic
 from hotline.auth.models import Role, StaffUser
 from hotline.contacts import service as contacts
 from hotline.contacts.models import Contact
@@ -414,26 +415,21 @@ async def on_contact_end(state: Any, contact_id: int) -> None:
 
 
 async def start_ticker(state: Any) -> None:
-    async def loop() -> None:
-        last_state = 0.0
-        while True:
-            await asyncio.sleep(TICK_S)
-            try:
-                events = await run_in_threadpool(run, state, lambda s, c: service.tick(s, config=c))
-                now = asyncio.get_running_loop().time()
-                if not events.changed and now - last_state >= 1.0:
-                    await run_in_threadpool(publish_state, state)  # the queue wall's clock: once a second
-                    last_state = now
-            except Exception:
-                log.exception("routing tick failed")
+    last_state = 0.0
 
-    state.routing_task = asyncio.create_task(loop())
+    async def tick() -> None:
+        nonlocal last_state
+        events = await run_in_threadpool(run, state, lambda s, c: service.tick(s, config=c))
+        now = asyncio.get_running_loop().time()
+        if not events.changed and now - last_state >= 1.0:
+            await run_in_threadpool(publish_state, state)  # the queue wall's clock: once a second
+            last_state = now
+
+    state.routing_task = periodic.every(TICK_S, tick, "routing tick")
 
 
 async def stop_ticker(state: Any) -> None:
-    task = getattr(state, "routing_task", None)
-    if task is not None:
-        task.cancel()
+    periodic.cancel(getattr(state, "routing_task", None))
 
 
 def install(app: FastAPI) -> None:

@@ -26,7 +26,7 @@ from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from hotline import intake
+from hotline import intake, periodic
 from hotline.cases.service import get_case
 from hotline.contacts import service as contacts
 from hotline.contacts.models import ContactStatus
@@ -326,18 +326,11 @@ async def start_presence(state: Any) -> None:
     if marked:
         log.info("%d running chat(s) wait for their citizen to reconnect", marked)
 
-    async def loop() -> None:
-        while True:
-            await asyncio.sleep(SWEEP_S)
-            try:
-                await sweep_once(state)
-            except Exception:
-                log.exception("chat presence sweep failed")
+    async def sweep() -> None:
+        await sweep_once(state)
 
-    state.chat_sweep_task = asyncio.create_task(loop())
+    state.chat_sweep_task = periodic.every(SWEEP_S, sweep, "chat presence sweep")
 
 
 async def stop_presence(state: Any) -> None:
-    task = getattr(state, "chat_sweep_task", None)
-    if task is not None:
-        task.cancel()
+    periodic.cancel(getattr(state, "chat_sweep_task", None))
