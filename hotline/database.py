@@ -7,10 +7,10 @@ assignment can never read a stale head and fork.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import DateTime, TypeDecorator, event
 from sqlalchemy.engine import Engine
@@ -66,14 +66,15 @@ def make_engine(url: str) -> Engine:
 
 
 WRITER_LOCK = 12348  # the PostgreSQL advisory lock every writing transaction holds (routing's too)
-_LOCKED = "writer_locked"
+_LOCK_SQL = f"SELECT pg_advisory_xact_lock({WRITER_LOCK})"
+_LOCKED = "writer_locked"  # in the connection's info while its transaction holds the lock
 
 
 def writer_lock(conn: Any) -> None:
     """Take the writers' lock for this transaction (PostgreSQL; once; released at its end)."""
     if conn.dialect.name == "postgresql" and not conn.info.get(_LOCKED):
         conn.info[_LOCKED] = True
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+        conn.exec_driver_sql(_LOCK_SQL)
 
 
 def _serialise_writers(engine: Engine) -> None:
@@ -90,7 +91,7 @@ def _serialise_writers(engine: Engine) -> None:
             return
         if context.isinsert or context.isupdate or context.isdelete or "FOR UPDATE" in statement:
             conn.info[_LOCKED] = True
-            cursor.execute(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
+            cursor.execute(_LOCK_SQL)
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")

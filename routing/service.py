@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (Integer, Select, String, and_, bindparam, cast, func, insert, or_, select, type_coerce, update)
+from sqlalchemy import Integer, Select, String, and_, bindparam, cast, func, insert, or_, select, type_coerce, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
@@ -28,7 +28,6 @@ from hotline.timeutil import as_utc, utcnow
 from routing import roster, roster_cache
 from routing.engine import GENERAL_SKILL, MANDARIN, ContactRequest, LawyerState, assign
 from routing.models import Callback, Holiday, LawyerProfile, Offer, Presence, QueueEntry, RosterException, Shift
-
 
 
 class RoutingError(ValueError):
@@ -134,14 +133,12 @@ def profile(session: Session, user_id: int) -> LawyerProfile:
 _LOADS = (select(Contact.lawyer_id, Contact.channel, func.count())
           .where(Contact.status == ContactStatus.active, Contact.lawyer_id.is_not(None))
           .group_by(Contact.lawyer_id, Contact.channel))
-_LOADS_OF = _LOADS.where(Contact.lawyer_id.in_(bindparam("ids", expanding=True)))
 
 
-def _loads(session: Session, user_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
-    """Active contacts per lawyer and channel: of everyone, or of `user_ids` only."""
-    session.flush()
-    conn = session.connection()
-    rows = conn.execute(_LOADS) if user_ids is None else conn.execute(_LOADS_OF, {"ids": user_ids})
+def _loads(session: Session) -> dict[int, dict[str, int]]:
+    """Active contacts per lawyer and channel (the transfer check and the state feed; a routing
+    decision counts them in its candidate query instead)."""
+    rows = session.execute(_LOADS)
     loads: dict[int, dict[str, int]] = {}
     for lawyer_id, channel, count in rows:
         loads.setdefault(lawyer_id, {})[channel] = count
