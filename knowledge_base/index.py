@@ -26,6 +26,9 @@ from knowledge_base.encoder import load_encoder
 from knowledge_base.text import add_terms, tokenize
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
+# Searches come one query at a time, and a scan of the article vectors is bound by memory, not
+# arithmetic: faiss's OpenMP threads only contend (measured 9.6 ms with 2 threads, 5.4 ms with 1).
+faiss.omp_set_num_threads(1)
 
 MANIFEST = "manifest.json"
 ENCODE_BATCH = 256
@@ -56,9 +59,14 @@ def encode(model: Any, texts: list[str], desc: str, progress: bool) -> np.ndarra
     return np.ascontiguousarray(np.vstack(chunks).astype(np.float32))
 
 
-def flat_ip(vectors: np.ndarray) -> faiss.Index:
-    index = faiss.IndexFlatIP(vectors.shape[1])
+def ip_index(vectors: np.ndarray) -> faiss.Index:
+    """Exhaustive inner-product search over the vectors held as float16: half the memory to scan
+    per query (2.8 ms instead of 5.4 ms for the 59,364 articles), and the same top 300 as float32
+    (checked on 50 queries). The float32 vectors stay in `vectors.npy`."""
+    index = faiss.IndexScalarQuantizer(vectors.shape[1], faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
     if len(vectors):
+        if not index.is_trained:
+            index.train(vectors)
         index.add(vectors)
     return index
 
@@ -77,7 +85,7 @@ class FaqPart:
         if vectors is None:
             vectors = encode(model, [f.index_text() for f in faqs], "FAQ", False)
         bm25 = build_bm25([tokenize(f.index_text()) for f in faqs]) if faqs else None
-        return cls(faqs, bm25, vectors, flat_ip(vectors))
+        return cls(faqs, bm25, vectors, ip_index(vectors))
 
 
 @dataclass
@@ -201,5 +209,5 @@ def load_index(path: Path) -> tuple[IndexData, Any]:
     vectors = np.load(path / "vectors.npy")
     model = load_encoder(manifest["model"])
     faq_vectors = np.load(path / "faq_vectors.npy")
-    data = IndexData(articles, bm25, vectors, flat_ip(vectors), FaqPart.build(faqs, model, faq_vectors), manifest)
+    data = IndexData(articles, bm25, vectors, ip_index(vectors), FaqPart.build(faqs, model, faq_vectors), manifest)
     return data, model

@@ -100,6 +100,9 @@ class Ranking:
     dense_top: float
     faq: list[int]
     faq_top: float
+    query: str = ""
+    bm25_scores: np.ndarray | None = None  # every article's BM25 score (for the re-ranker)
+    qvec: np.ndarray | None = None  # the query's embedding
 
 
 class KnowledgeBase:
@@ -112,6 +115,9 @@ class KnowledgeBase:
         self.by_id = {a.id: i for i, a in enumerate(data.articles)}
         self.core_mask = np.array([a.core for a in data.articles], dtype=bool)
         self.sources = [a.source for a in data.articles]
+        codes: dict[str, int] = {}
+        self.source_codes = np.array([codes.setdefault(s, len(codes)) for s in self.sources], dtype=np.int64)
+        self.text_lengths = np.log1p([len(a.text) for a in data.articles])
         self.reranker: Reranker | None = None
         self._faq_lock = threading.Lock()
         self._faq_mask: set[str] = set()
@@ -181,17 +187,19 @@ class KnowledgeBase:
         return Hit(kind="article", id=a.id, score=score, law=a.law, title=a.title, article_no=a.article_no,
                    chapter=a.chapter, level=a.level, version=a.version, text=a.text, core=a.core)
 
-    def _bm25(self, tokens: list[str], depth: int, bm25: Any, n: int) -> tuple[list[int], float]:
+    @staticmethod
+    def _bm25(tokens: list[str], depth: int, bm25: Any, n: int) -> tuple[list[int], float, np.ndarray | None]:
+        """The top `depth` documents, the best score, and every document's score."""
         vocab = bm25.vocab_dict
         known = [t for t in tokens if t in vocab]
         if not known or n == 0:
-            return [], 0.0
+            return [], 0.0, None
         scores = bm25.get_scores(known)
         depth = min(depth, n)
         top = np.argpartition(-scores, depth - 1)[:depth]
         top = top[np.argsort(-scores[top])]
         top = [int(i) for i in top if scores[i] > 0]
-        return top, float(scores[top[0]]) if top else 0.0
+        return top, float(scores[top[0]]) if top else 0.0, scores
 
     def _dense(self, qvec: np.ndarray, depth: int, index: Any) -> tuple[list[int], float]:
         if index.ntotal == 0:
@@ -203,10 +211,10 @@ class KnowledgeBase:
         depth = depth or int(self.fusion["depth"])
         tokens = tokenize(expand_lay_terms(query))
         qvec = encode(self.model, [query], "", False)[0]
-        bm25, bm25_top = self._bm25(tokens, depth, self.data.bm25, len(self.data.articles))
+        bm25, bm25_top, bm25_scores = self._bm25(tokens, depth, self.data.bm25, len(self.data.articles))
         dense, dense_top = self._dense(qvec, depth, self.data.faiss)
         faq_part = self.data.faq
-        fb, _ = self._bm25(tokens, 50, faq_part.bm25, len(faq_part.faqs)) if faq_part.bm25 else ([], 0.0)
+        fb = self._bm25(tokens, 50, faq_part.bm25, len(faq_part.faqs))[0] if faq_part.bm25 else []
         fd, faq_top = self._dense(qvec, 50, faq_part.faiss)
         k = self.fusion["k"]
         faq_scores: dict[int, float] = {}
@@ -215,7 +223,7 @@ class KnowledgeBase:
                 if faq_part.faqs[i].id not in self._faq_mask:
                     faq_scores[i] = faq_scores.get(i, 0.0) + 1.0 / (k + r + 1)
         faq = sorted(faq_scores, key=lambda i: -faq_scores[i])
-        return Ranking(bm25, bm25_top, dense, dense_top, faq, faq_top)
+        return Ranking(bm25, bm25_top, dense, dense_top, faq, faq_top, query, bm25_scores, qvec)
 
     def fuse(self, ranking: Ranking, mode: str = "hybrid", fusion: dict[str, Any] | None = None) -> list[tuple[int, float]]:
         """Article indices with fused scores, best first. mode: hybrid | bm25 | dense."""

@@ -36,7 +36,7 @@ def training_pairs(kb: Any, questions: list[dict[str, Any]], faqs: list[Any]) ->
         hard = None
         tokens = [t for t in tokenize(anchor) if t in kb.data.bm25.vocab_dict]
         if tokens:
-            ranked, _ = kb._bm25(tokens, 20, kb.data.bm25, len(articles))
+            ranked = kb._bm25(tokens, 20, kb.data.bm25, len(articles))[0]
             hard = next((articles[i] for i in ranked if articles[i].id not in rel), None)
         for rid in sorted(rel):
             anchors.append(anchor)
@@ -88,11 +88,11 @@ def fine_tune(base_name: str, pairs: dict[str, list[str]], *, epochs: int, batch
 
 def reembed(kb: Any, model: Any, progress: bool = True) -> None:
     """Put `model` into a loaded knowledge base: articles and FAQ re-encoded (in memory only)."""
-    from knowledge_base.index import FaqPart, encode, flat_ip
+    from knowledge_base.index import FaqPart, encode, ip_index
 
     kb.model = model
     kb.data.vectors = encode(model, [a.index_text() for a in kb.data.articles], "向量 re-embedding", progress)
-    kb.data.faiss = flat_ip(kb.data.vectors)
+    kb.data.faiss = ip_index(kb.data.vectors)
     kb.data.faq = FaqPart.build(kb.data.faq.faqs, model)
 
 
@@ -145,13 +145,12 @@ def fit_reranker(settings: Any, epochs: int = 3, max_minutes: float = 15.0, batc
     """Fit the re-ranker for the index as built now (`knowledge_base.rerank`).
 
     Rows: every training question, ranked by an encoder fine-tuned on the OTHER fold only (with
-    the other fold's law and article counts), and every dev question, ranked by the index's own
+    the other fold's history: law, article and co-citation counts), and every dev question, ranked by the index's own
     encoder and fusion. Test questions are never used."""
     import numpy as np
 
-    from knowledge_base.corpus import answer_counts
     from knowledge_base.evaluate import leak_mask
-    from knowledge_base.rerank import CANDIDATES, candidate_features, fit
+    from knowledge_base.rerank import CANDIDATES, History, candidate_features, fit
     from knowledge_base.service import KnowledgeBase
 
     started = time.monotonic()
@@ -163,14 +162,13 @@ def fit_reranker(settings: Any, epochs: int = 3, max_minutes: float = 15.0, batc
     rows: list[Any] = []
     labels: list[Any] = []
 
-    def add_rows(kb: Any, held: list[dict[str, Any]], fusion: dict[str, Any], laws: dict[str, int],
-                 articles: dict[str, int]) -> None:
+    def add_rows(kb: Any, held: list[dict[str, Any]], fusion: dict[str, Any], history: History) -> None:
         kb.mask_faqs(leak_mask(kb, held))  # a new caller's question has no copy in the FAQ
         try:
             for q in held:
                 ranking = kb.rank(q["question"])
                 fused = kb.fuse(ranking, "hybrid", fusion)[:CANDIDATES]
-                rows.append(candidate_features(kb, ranking, fused, laws, articles))
+                rows.append(candidate_features(kb, ranking, fused, history))
                 relevant = set(q["relevant"])
                 labels.append(np.array([kb.data.articles[i].id in relevant for i, _ in fused], dtype=np.int8))
         finally:
@@ -185,13 +183,13 @@ def fit_reranker(settings: Any, epochs: int = 3, max_minutes: float = 15.0, batc
         fold_model = fine_tune(base_name, pairs, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
                                deadline=deadline, progress=progress)
         reembed(kb, fold_model, progress)
-        laws, articles = answer_counts(rest)
-        add_rows(kb, held, {**kb.fusion, "law_counts": laws}, laws, articles)
+        history = History.of(rest)
+        add_rows(kb, held, {**kb.fusion, "law_counts": history.law_counts}, history)
 
     kb = KnowledgeBase.load(settings.kb_path)  # the index's own encoder and fusion for the dev rows
-    laws, articles = answer_counts(train_q)
-    add_rows(kb, dev_q, kb.fusion, laws, articles)
-    reranker = fit(rows, labels, encoder=encoder, law_counts=laws, article_counts=articles,
+    history = History.of(train_q)
+    add_rows(kb, dev_q, kb.fusion, history)
+    reranker = fit(rows, labels, encoder=encoder, history=history,
                    report={"train_questions": len(train_q), "dev_questions": len(dev_q),
                            "split": "cross-fitted train folds + dev; test untouched"})
     reranker.report["fit_seconds"] = round(time.monotonic() - started, 1)
