@@ -112,14 +112,25 @@ def evaluate_cmd(ctx: typer.Context, queries: Path = typer.Option(..., "--querie
 def train_cmd(ctx: typer.Context, epochs: int = typer.Option(3), minutes: float = typer.Option(25.0),
               rebuild: bool = typer.Option(True, help="rebuild the index with the new model"),
               if_missing: bool = typer.Option(False, "--if-missing",
-                                              help="only train when no fine-tuned model exists yet")) -> None:
+                                              help="only what is missing: the fine-tuned model, or "
+                                                   "a re-ranker for the index as it is")) -> None:
     """Fine-tune the default encoder on the training split (before/after on the dev split), rebuild
-    the index with it, then fit the re-ranker (cross-fitted on the training split, plus dev)."""
+    the index with it, then fit the re-ranker (cross-fitted on the training split, plus dev).
+    With --if-missing, an encoder already fine-tuned is kept, and only a missing or outdated
+    re-ranker (fitted for other features, as after an upgrade) is fitted again."""
     from knowledge_base.encoder import BASE_NAME, models_dir
-    from knowledge_base.train import fit_reranker, train
+    from knowledge_base.train import fit_reranker, reranker_fitted, train
 
-    if if_missing and (ctx.obj.embedding_model or any(models_dir(ctx.obj.var_dir).glob(f"{BASE_NAME}-ft-*"))):
-        typer.echo("encoder: configured or already fine-tuned; not training")
+    if if_missing and ctx.obj.embedding_model:
+        typer.echo("encoder: configured (HOTLINE_EMBEDDING_MODEL); not training")
+        return
+    if if_missing and any(models_dir(ctx.obj.var_dir).glob(f"{BASE_NAME}-ft-*")):
+        if reranker_fitted(ctx.obj.kb_path):
+            typer.echo("encoder fine-tuned and re-ranker fitted; not training")
+            return
+        typer.echo("encoder already fine-tuned; fitting the re-ranker for this index")
+        typer.echo(json.dumps({"reranker": fit_reranker(ctx.obj, epochs=epochs, max_minutes=minutes)},
+                              ensure_ascii=False, indent=1))
         return
     started = time.monotonic()
     report = train(ctx.obj, epochs=epochs, max_minutes=minutes * 0.5)

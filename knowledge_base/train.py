@@ -135,6 +135,19 @@ def train(settings: Any, epochs: int = 3, max_minutes: float = 25.0, batch_size:
     return report
 
 
+def reranker_fitted(kb_path: Path) -> bool:
+    """Whether the index in `kb_path` has a re-ranker it will use (fitted for its encoder, on
+    today's features)."""
+    from knowledge_base.index import MANIFEST
+    from knowledge_base.rerank import Reranker
+
+    manifest = Path(kb_path) / MANIFEST
+    if not manifest.exists():
+        return False
+    model = json.loads(manifest.read_text(encoding="utf-8")).get("model", "")
+    return Reranker.load(kb_path, model) is not None
+
+
 def fold_of(question_id: str) -> int:
     """Two fixed folds of the training questions for cross-fitting the re-ranker."""
     return int(hashlib.sha256(f"12348-rerank-fold:{question_id}".encode()).hexdigest(), 16) % 2
