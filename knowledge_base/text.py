@@ -41,14 +41,24 @@ def _get_tokenizer() -> jieba.Tokenizer:
         return _tokenizer
 
 
+TERM_FREQ = 2000
+
+
 def add_terms(terms: list[str]) -> None:
-    """Add words (e.g. law names from the corpus) to the tokeniser's dictionary."""
+    """Add words (e.g. law names from the corpus) to the tokeniser's dictionary. Idempotent: jieba's
+    `add_word` adds the frequency to its total on every call, so adding the same words again (each
+    index build and load does) would shift every word's probability and, now and then, the
+    tokens of a text: the same index then ranked a little differently after a build in the same
+    process."""
     tok = _get_tokenizer()
+    added = False
     with _lock:
         for term in terms:
-            if term and len(term) >= 2:
-                tok.add_word(term, freq=2000)
-    _tokens_cached.cache_clear()
+            if term and len(term) >= 2 and tok.FREQ.get(term) != TERM_FREQ:
+                tok.add_word(term, freq=TERM_FREQ)
+                added = True
+    if added:
+        _tokens_cached.cache_clear()
 
 
 # Lay words → the statute's words, appended to keyword queries (citizens say 工资, laws say 劳动报酬).

@@ -78,3 +78,19 @@ def test_manifest_records_sources_and_model(small_kb_dir) -> None:  # noqa: ANN0
     assert manifest["articles"] > 500 and manifest["faqs"] > 0
     assert len(manifest["sources"]["articles"]["sha256"]) == 64
     assert "usem-static" in manifest["model"]
+
+
+def test_loading_an_index_again_leaves_the_tokeniser_as_it_was(small_kb_dir) -> None:  # noqa: ANN001
+    """Each build and load adds the corpus's law names to jieba; adding them again must not shift
+    jieba's word probabilities (it adds every frequency to its total), or the same index ranks
+    differently after a second load in the same process."""
+    from knowledge_base.text import _get_tokenizer, add_terms
+
+    terms = ["劳动合同法", "中华人民共和国劳动合同法", "某某条例"]
+    KnowledgeBase.load(small_kb_dir)
+    add_terms(terms)
+    tok = _get_tokenizer()
+    total, freq = tok.total, dict(tok.FREQ)
+    KnowledgeBase.load(small_kb_dir)
+    add_terms(terms)
+    assert tok.total == total and tok.FREQ == freq
