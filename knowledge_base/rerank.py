@@ -106,7 +106,7 @@ def candidate_features(kb: Any, ranking: Any, fused: list[tuple[int, float]], hi
     for r, source in enumerate(sources[:20]):
         law_votes[source] += 1.0 / (r + 1)
     total_votes = sum(law_votes.values()) or 1.0
-    query = getattr(ranking, "query", "")
+    query = ranking.query
     in_query: dict[str, float] = {}
     for i in idx:
         law = articles[i].law
