@@ -194,12 +194,16 @@ def index_exists(path: Path) -> bool:
     return (Path(path) / MANIFEST).exists()
 
 
+def read_manifest(path: Path) -> dict[str, Any]:
+    return json.loads((Path(path) / MANIFEST).read_text(encoding="utf-8"))
+
+
 def load_index(path: Path) -> tuple[IndexData, Any]:
     """Load the index and its encoder (a few seconds for the full statute set)."""
     path = Path(path)
     if not index_exists(path):
         raise FileNotFoundError(f"no knowledge-base index at {path} (run `hotline kb build`)")
-    manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    manifest = read_manifest(path)
     with open(path / "articles.pkl", "rb") as handle:
         articles = [Article(**row) for row in pickle.load(handle)]
     with open(path / "faqs.pkl", "rb") as handle:

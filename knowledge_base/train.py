@@ -138,14 +138,10 @@ def train(settings: Any, epochs: int = 3, max_minutes: float = 25.0, batch_size:
 def reranker_fitted(kb_path: Path) -> bool:
     """Whether the index in `kb_path` has a re-ranker it will use (fitted for its encoder, on
     today's features)."""
-    from knowledge_base.index import MANIFEST
+    from knowledge_base.index import index_exists, read_manifest
     from knowledge_base.rerank import Reranker
 
-    manifest = Path(kb_path) / MANIFEST
-    if not manifest.exists():
-        return False
-    model = json.loads(manifest.read_text(encoding="utf-8")).get("model", "")
-    return Reranker.load(kb_path, model) is not None
+    return index_exists(kb_path) and Reranker.load(kb_path, read_manifest(kb_path).get("model", "")) is not None
 
 
 def fold_of(question_id: str) -> int:
@@ -158,8 +154,8 @@ def fit_reranker(settings: Any, epochs: int = 3, max_minutes: float = 15.0, batc
     """Fit the re-ranker for the index as built now (`knowledge_base.rerank`).
 
     Rows: every training question, ranked by an encoder fine-tuned on the OTHER fold only (with
-    the other fold's history: law, article and co-citation counts), and every dev question, ranked by the index's own
-    encoder and fusion. Test questions are never used."""
+    the other fold's history: law, article and co-citation counts), and every dev question,
+    ranked by the index's own encoder and fusion. Test questions are never used."""
     import numpy as np
 
     from knowledge_base.evaluate import leak_mask
