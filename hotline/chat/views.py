@@ -18,6 +18,7 @@ stays away past `chat_abandon_after_s` / `chat_idle_end_after_s`, through the sa
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from typing import Any
@@ -326,10 +327,7 @@ async def start_presence(state: Any) -> None:
     if marked:
         log.info("%d running chat(s) wait for their citizen to reconnect", marked)
 
-    async def sweep() -> None:
-        await sweep_once(state)
-
-    state.chat_sweep_task = periodic.every(SWEEP_S, sweep, "chat presence sweep")
+    state.chat_sweep_task = periodic.every(SWEEP_S, functools.partial(sweep_once, state), "chat presence sweep")
 
 
 async def stop_presence(state: Any) -> None:
