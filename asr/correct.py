@@ -1,0 +1,238 @@
+"""The domain correction stage between the recogniser and intake (both engines, partials and
+finals): sound-alike legal terms put back where the recogniser wrote something else.
+
+For each clause of a result (text between punctuation), every span whose folded toneless pinyin
+(`asr.lexicon.fold`) equals a lexicon term's, or differs from it in one syllable (terms of 3+
+characters), gives a candidate. A candidate is accepted only when the domain language model
+(`asr.ngram`) prefers the clause with the term over the clause as recognised by at least
+`margin` (log10; `open_margin` for a one-syllable difference), over the span and the 3
+characters after it. The best candidate is applied, then the search runs again on the new text
+(a correction can make the next one likelier: 商残等及 → 伤残等级), spans already corrected
+staying fixed. A span inside a longer word of jieba's general dictionary (工商局, which the
+lexicon does not hold) is left alone unless the term covers that whole word.
+
+    corrector = load_corrector(data_dir)
+    corrector.correct("我想申请工商认定") → "我想申请工伤认定"
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from asr.lexicon import Lexicon, build_terms, fold, pinyin
+from asr.ngram import CharNgram, cache_dir, domain_model, domain_sources, sources_key
+
+log = logging.getLogger("asr.correct")
+
+MARGIN = 1.0  # log10: the term must make the clause 10× likelier
+WORD_MARGIN = 2.5  # the recogniser wrote a real word (工商): about 300× likelier
+OPEN_MARGIN = 2.0  # one syllable differs: 100× likelier
+ROUNDS = 6
+_PIECES = re.compile(r"([0-9A-Za-z\u3400-\u9fff]+)")
+
+
+@dataclass
+class Correction:
+    start: int  # in the clause
+    raw: str
+    term: str
+    gain: float
+
+
+@dataclass
+class Corrector:
+    lexicon: Lexicon
+    lm: CharNgram
+    margin: float = MARGIN
+    open_margin: float = OPEN_MARGIN
+    word_margin: float = WORD_MARGIN
+    general_words: dict[str, int] = field(default_factory=dict)  # jieba's dictionary: word → frequency
+
+    def correct(self, text: str) -> str:
+        return self.correct_detail(text)[0]
+
+    def correct_detail(self, text: str) -> tuple[str, list[Correction]]:
+        if not text:
+            return text, []
+        out, made = [], []
+        for piece in _PIECES.split(text):
+            if len(piece) >= 2 and _PIECES.fullmatch(piece):
+                fixed, changes = self._clause(piece)
+                out.append(fixed)
+                made.extend(changes)
+            else:
+                out.append(piece)
+        return "".join(out), made
+
+    # -- one clause ----------------------------------------------------------------------------
+    def _candidates(self, clause: str, locked: list[bool]) -> list[tuple[int, int, str, bool]]:
+        keys = [fold(s) for s in pinyin(clause)]
+        found = []
+        n = len(clause)
+        for i in range(n):
+            for j in range(i + 2, min(n, i + self.lexicon.max_len) + 1):
+                if any(locked[i:j]):
+                    break
+                span = clause[i:j]
+                key = tuple(keys[i:j])
+                for term in self.lexicon.exact.get(key, ()):
+                    if term != span:
+                        found.append((i, j, term, False))
+                if j - i >= 3:
+                    for k in range(j - i):
+                        for term, pos in self.lexicon.open.get(key[:k] + ("*",) + key[k + 1:], ()):
+                            if pos != k or term == span or self.lexicon.keys[term] == key:
+                                continue
+                            if j - i >= 4 or _close(keys[i + k], self.lexicon.keys[term][k]):
+                                found.append((i, j, term, True))
+        return [c for c in dict.fromkeys(found) if not self._inside_word(clause, c[0], c[1])]
+
+    def _inside_word(self, clause: str, i: int, j: int) -> bool:
+        """The span lies inside a longer general-dictionary word (工商局) that is no lexicon term."""
+        if not self.general_words:
+            return False
+        for a in range(max(0, i - 3), i + 1):
+            for b in range(j, min(len(clause), j + 3) + 1):
+                if (a, b) != (i, j) and b - a > j - i:
+                    word = clause[a:b]
+                    if self.general_words.get(word, 0) >= 3 and word not in self.lexicon:
+                        return True
+        return False
+
+    def _known_word(self, word: str) -> bool:
+        return self.general_words.get(word, 0) >= 3 or word in self.lexicon
+
+    def _need(self, span: str, is_open: bool) -> float | None:
+        """The gain a candidate for `span` must reach, or None when the span is not to be touched:
+        a real word that the recogniser wrote needs more evidence, a real word of 3+ characters
+        (工商局) is left alone, and a one-syllable difference is not tried on a real word."""
+        if self._known_word(span):
+            return None if (is_open or len(span) >= 3) else self.word_margin
+        return self.open_margin if is_open else self.margin
+
+    def _clause(self, clause: str) -> tuple[str, list[Correction]]:
+        locked = [False] * len(clause)
+        made: list[Correction] = []
+        tail = self.lm.order - 1
+        for _ in range(ROUNDS):
+            cands = []
+            for i, j, term, is_open in self._candidates(clause, locked):
+                need = self._need(clause[i:j], is_open)
+                if need is not None:
+                    cands.append((i, j, term, is_open, need))
+            if not cands:
+                break
+            items = []
+            for i, j, term, _open, _need in cands:
+                end = min(len(clause), j + tail)
+                items.append((clause, i, end))
+                items.append((clause[:i] + term + clause[j:], i, end))
+            scores = self.lm.score_many(items)
+            best = None
+            # exact-sound candidates first; a one-syllable difference only when none passes
+            for n, (i, j, term, is_open, need) in sorted(enumerate(cands), key=lambda c: c[1][3]):
+                if best is not None and is_open:
+                    break
+                gain = scores[2 * n + 1] - scores[2 * n]
+                if gain >= need and (best is None or gain - need > best[0]):
+                    best = (gain - need, gain, i, j, term)
+            if best is None:
+                break
+            _, gain, i, j, term = best
+            made.append(Correction(i, clause[i:j], term, round(float(gain), 3)))
+            clause = clause[:i] + term + clause[j:]
+            for k in range(i, j):
+                locked[k] = True
+        return clause, made
+
+
+def _close(a: str, b: str) -> bool:
+    """Two folded syllables one letter apart (ji/ju): a 3-character term's open syllable must be
+    near what was heard."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) <= 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:k] + long_[k + 1:] == short for k in range(len(long_)))
+
+
+# -- loading ------------------------------------------------------------------------------------
+_lock = threading.Lock()
+_loaded: dict[str, Corrector] = {}
+
+
+def load_corrector(data_dir: Path) -> Corrector:
+    """The corrector for a data directory (language model and lexicon cached on disk and in the
+    process)."""
+    key = str(Path(data_dir).resolve())
+    with _lock:
+        if key not in _loaded:
+            started = time.perf_counter()
+            lm = domain_model(Path(data_dir))
+            terms = _cached_terms(Path(data_dir), lm)
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            jieba.dt.initialize()
+            _loaded[key] = Corrector(Lexicon(terms), lm, general_words=jieba.dt.FREQ)
+            log.info("correction stage loaded: %d terms, %.1f s", len(terms), time.perf_counter() - started)
+        return _loaded[key]
+
+
+def _cached_terms(data_dir: Path, lm: CharNgram) -> list[str]:
+    import json
+
+    from asr.hints import TERMS_FILE
+
+    key = sources_key([*domain_sources(data_dir), TERMS_FILE], "lexicon-v2")
+    path = cache_dir() / f"lexicon_{key}.json"
+    if path.exists():
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+    terms = build_terms(data_dir, known=lambda w: lm_count(lm, w) >= 2)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
+    except OSError:
+        pass
+    return terms
+
+
+def lm_count(lm: CharNgram, word: str) -> float:
+    """How often the language model saw `word` (its longest prefix of up to `order` characters for
+    longer words: a lower bound on 'known')."""
+    import numpy as np
+
+    piece = word[:lm.order]
+    ids = lm.ids(piece)
+    if any(i == lm.unk for i in ids):
+        return 0.0
+    if len(ids) == 1:
+        return float(lm.a["uni"][ids[0]])
+    key = np.uint64(0)
+    for i in ids:
+        key = (key << np.uint64(16)) | np.uint64(i)
+    return float(lm._lookup(f"k{len(ids)}", np.array([key], dtype=np.uint64), f"n{len(ids)}")[0])
+
+
+def correct_result(corrector: Corrector | None, result: Any) -> Any:
+    """Correct a recogniser `Result` in place: `raw_text` keeps what the engine wrote."""
+    if corrector is None or not getattr(result, "text", ""):
+        return result
+    raw = result.text
+    result.text = corrector.correct(raw)
+    result.raw_text = raw
+    return result
+
+
+def describe(corrector: Corrector) -> dict[str, Any]:
+    return {"terms": len(corrector.lexicon), "margin": corrector.margin, "open_margin": corrector.open_margin,
+            "lm_order": corrector.lm.order}

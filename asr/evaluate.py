@@ -1,0 +1,147 @@
+"""`hotline asr eval`: the recogniser and the correction stage measured on a speech test set in
+the format of `../shared/audio` (`transcripts.jsonl`, `calls.jsonl`, the WAV files).
+
+Each file goes through the offline path (the engine's `transcribe` on the whole file) and the
+streaming path (20 ms frames → `MediaSession` → the worker pool → finals, as a call is heard).
+Each final (or offline segment) is corrected as the hotline corrects it (`asr.correct`); the
+report gives per file the reference, the raw and the corrected streamed text, and per group
+(16k, 8k, calls) CER raw and number-normalised, legal-term recall and, with suggestions, the
+overlap@5 of the articles suggested for the reference and for the corrected transcript.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from asr.numbers import normalise_numbers
+from asr.text import edit_distance, normalise_for_cer
+
+GROUPS = ("16k", "8k", "calls")
+
+
+def group_of(name: str) -> str:
+    return "calls" if name.startswith("call_") else ("16k" if "_16k" in name else "8k")
+
+
+def read_set(audio_dir: Path) -> list[dict[str, Any]]:
+    """Rows of `transcripts.jsonl` (file, text, group); a call's reference is the text of its
+    segments in `calls.jsonl` when that file lists it."""
+    def jsonl(path: Path) -> list[dict[str, Any]]:
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    calls = {c["file"]: "".join(s["text"] for s in c.get("segments", [])) for c in jsonl(audio_dir / "calls.jsonl")}
+    rows = jsonl(audio_dir / "transcripts.jsonl")
+    if not rows:
+        raise FileNotFoundError(f"no transcripts in {audio_dir / 'transcripts.jsonl'}")
+    out = []
+    for row in rows:
+        out.append({"file": row["file"], "text": calls.get(row["file"]) or row["text"], "group": group_of(row["file"])})
+    return out
+
+
+def stream_file(pool: Any, path: Path) -> list[str]:
+    """The streaming path: the file's frames (μ-law bytes as Twilio sends them, else 16-bit PCM
+    as a wideband SIP fork would) → `MediaSession` → pool; the finals' texts in time order."""
+    from asr.audio import float_to_int16, read_wav
+    from asr.session import MediaSession
+
+    info, samples = read_wav(path)
+    done = threading.Event()
+    if info.encoding == "mulaw":
+        data = path.read_bytes()
+        payload = data[data.index(b"data") + 8:][:info.frames]
+        session = MediaSession(pool, encoding="mulaw", rate=8000, on_result=lambda r: None, on_closed=done.set,
+                               first_index=1)
+        frame = 160
+    else:
+        payload = float_to_int16(samples).tobytes()
+        session = MediaSession(pool, encoding="pcm_s16le", rate=info.sample_rate, on_result=lambda r: None,
+                               on_closed=done.set, first_index=1)
+        frame = info.sample_rate // 50 * 2
+    for n, k in enumerate(range(0, len(payload), frame), start=1):
+        session.push(n, payload[k:k + frame])
+    session.finish()
+    if not done.wait(300):
+        raise RuntimeError(f"{path.name}: no result in 300 s")
+    return [r.text for r in sorted(session.finals, key=lambda r: r.start) if r.text]
+
+
+def offline_file(engine: Any, path: Path) -> list[str]:
+    from asr.audio import read_wav
+
+    info, samples = read_wav(path)
+    return [r.text for r in engine.transcribe(samples, info.sample_rate, words=False) if r.text]
+
+
+def decode_set(rows: list[dict[str, Any]], audio_dir: Path, engine: Any, pool: Any,
+               progress: Callable[[str], None] | None = None) -> dict[str, dict[str, list[str]]]:
+    """{file: {"offline": [segment texts], "stream": [final texts]}} (raw recogniser output)."""
+    out = {}
+    for row in rows:
+        if progress is not None:
+            progress(row["file"])
+        path = audio_dir / row["file"]
+        out[row["file"]] = {"offline": offline_file(engine, path), "stream": stream_file(pool, path)}
+    return out
+
+
+def cer_counts(ref: str, hyp: str, numbers: bool = False) -> tuple[int, int]:
+    """(edits, reference characters) after `normalise_for_cer`, and number normalisation of both
+    sides when `numbers`."""
+    r, h = normalise_for_cer(ref), normalise_for_cer(hyp)
+    if numbers:
+        r, h = normalise_numbers(r), normalise_numbers(h)
+    return edit_distance(r, h), len(r)
+
+
+def term_hits(ref: str, hyp: str, terms: Iterable[str]) -> tuple[int, int]:
+    """(terms of the reference found in the hypothesis, terms in the reference). A term is counted
+    once per occurrence; a term inside a longer listed term counts only as the longer one."""
+    r, h = normalise_for_cer(ref), normalise_for_cer(hyp)
+    found = total = 0
+    for term in sorted(set(terms), key=len, reverse=True):
+        n = r.count(term)
+        if not n:
+            continue
+        total += n
+        found += min(n, h.count(term))
+        r = r.replace(term, "\x00")
+        h = h.replace(term, "\x00")
+    return found, total
+
+
+def overlap(a: list[str], b: list[str], k: int = 5) -> float | None:
+    if not a:
+        return None
+    return len(set(a[:k]) & set(b[:k])) / min(k, len(a[:k]))
+
+
+def summarise(files: list[dict[str, Any]], terms: list[str], key: str = "corrected") -> dict[str, dict[str, Any]]:
+    """Per group: cer, cer_normalised, term_recall, overlap5 (None without suggestions), n."""
+    groups: dict[str, dict[str, Any]] = {}
+    for g in GROUPS:
+        rows = [f for f in files if f["group"] == g]
+        if not rows:
+            continue
+        e = c = en = cn = tf = tt = 0
+        overlaps = []
+        for f in rows:
+            a, b = cer_counts(f["ref"], f[key])
+            e, c = e + a, c + b
+            a, b = cer_counts(f["ref"], f[key], numbers=True)
+            en, cn = en + a, cn + b
+            a, b = term_hits(f["ref"], f[key], terms)
+            tf, tt = tf + a, tt + b
+            if f.get("ref_top5") is not None and key == "corrected":
+                value = overlap(f["ref_top5"], f["hyp_top5"])
+                if value is not None:
+                    overlaps.append(value)
+        groups[g] = {"cer": round(e / max(c, 1), 4), "cer_normalised": round(en / max(cn, 1), 4),
+                     "term_recall": round(tf / tt, 4) if tt else None,
+                     "overlap5": round(sum(overlaps) / len(overlaps), 4) if overlaps else None, "n": len(rows)}
+    return groups
