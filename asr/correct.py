@@ -52,6 +52,7 @@ class Corrector:
     open_margin: float = OPEN_MARGIN
     word_margin: float = WORD_MARGIN
     general_words: dict[str, int] = field(default_factory=dict)  # jieba's dictionary: word → frequency
+    segment: Any = None  # clause → words (jieba, general dictionary)
 
     def correct(self, text: str) -> str:
         return self.correct_detail(text)[0]
@@ -90,19 +91,19 @@ class Corrector:
                                 continue
                             if j - i >= 4 or _close(keys[i + k], self.lexicon.keys[term][k]):
                                 found.append((i, j, term, True))
-        return [c for c in dict.fromkeys(found) if not self._inside_word(clause, c[0], c[1])]
+        bounds = self._bounds(clause)
+        return [c for c in dict.fromkeys(found) if c[0] in bounds and c[1] in bounds]
 
-    def _inside_word(self, clause: str, i: int, j: int) -> bool:
-        """The span lies inside a longer general-dictionary word (工商局) that is no lexicon term."""
-        if not self.general_words:
-            return False
-        for a in range(max(0, i - 3), i + 1):
-            for b in range(j, min(len(clause), j + 3) + 1):
-                if (a, b) != (i, j) and b - a > j - i:
-                    word = clause[a:b]
-                    if self.general_words.get(word, 0) >= 3 and word not in self.lexicon:
-                        return True
-        return False
+    def _bounds(self, clause: str) -> set[int]:
+        """Word boundaries of the clause as recognised (jieba's general dictionary, no HMM): a
+        candidate replaces whole words, never half of one (上个礼拜 keeps 礼拜)."""
+        if self.segment is None:
+            return set(range(len(clause) + 1))
+        bounds, pos = {0}, 0
+        for word in self.segment(clause):
+            pos += len(word)
+            bounds.add(pos)
+        return bounds
 
     def _known_word(self, word: str) -> bool:
         return self.general_words.get(word, 0) >= 3 or word in self.lexicon
@@ -130,15 +131,20 @@ class Corrector:
             items = []
             for i, j, term, _open, _need in cands:
                 end = min(len(clause), j + tail)
-                items.append((clause, i, end))
-                items.append((clause[:i] + term + clause[j:], i, end))
-            scores = self.lm.score_many(items)
+                items += [(clause, i, end), (clause[:i] + term + clause[j:], i, end),
+                          (clause[i:j], 0, j - i), (term, 0, len(term))]
+            scores = self.lm.score_many(items).reshape(-1, 4)
             best = None
             # exact-sound candidates first; a one-syllable difference only when none passes
             for n, (i, j, term, is_open, need) in sorted(enumerate(cands), key=lambda c: c[1][3]):
                 if best is not None and is_open:
                     break
-                gain = scores[2 * n + 1] - scores[2 * n]
+                raw_ctx, new_ctx, raw_alone, new_alone = scores[n]
+                gain = new_ctx - raw_ctx
+                if self._known_word(clause[i:j]):
+                    # a real word was heard: the context, not the term's frequency in legal text,
+                    # must ask for the change (手里 stays 手里 although 受理 is commoner in statutes)
+                    gain = min(gain, gain - (new_alone - raw_alone))
                 if gain >= need and (best is None or gain - need > best[0]):
                     best = (gain - need, gain, i, j, term)
             if best is None:
@@ -180,7 +186,8 @@ def load_corrector(data_dir: Path) -> Corrector:
 
             jieba.setLogLevel(logging.WARNING)
             jieba.dt.initialize()
-            _loaded[key] = Corrector(Lexicon(terms), lm, general_words=jieba.dt.FREQ)
+            _loaded[key] = Corrector(Lexicon(terms), lm, general_words=jieba.dt.FREQ,
+                                     segment=lambda text: jieba.dt.lcut(text, HMM=False))
             log.info("correction stage loaded: %d terms, %.1f s", len(terms), time.perf_counter() - started)
         return _loaded[key]
 

@@ -145,3 +145,61 @@ def summarise(files: list[dict[str, Any]], terms: list[str], key: str = "correct
                      "term_recall": round(tf / tt, 4) if tt else None,
                      "overlap5": round(sum(overlaps) / len(overlaps), 4) if overlaps else None, "n": len(rows)}
     return groups
+
+
+def correct_texts(corrector: Any, texts: list[str]) -> str:
+    """The corrected transcript: each final (or segment) corrected on its own, as live."""
+    return "".join(corrector.correct(t) if corrector is not None else t for t in texts)
+
+
+def build_report(rows: list[dict[str, Any]], decoded: dict[str, dict[str, list[str]]], corrector: Any,
+                 terms: list[str], search: Callable[[str], list[str]] | None = None) -> dict[str, Any]:
+    """The `--json` object: `files` and `groups` (the corrected streamed transcript), plus the
+    same figures for the raw streamed transcript (`groups_raw`) and the offline path
+    (`groups_offline`, `groups_offline_raw`)."""
+    files = []
+    for row in rows:
+        d = decoded[row["file"]]
+        entry = {"file": row["file"], "group": row["group"], "ref": row["text"], "raw": "".join(d["stream"]),
+                 "corrected": correct_texts(corrector, d["stream"]), "offline_raw": "".join(d["offline"]),
+                 "offline_corrected": correct_texts(corrector, d["offline"]), "ref_top5": None, "hyp_top5": None}
+        if search is not None:
+            entry["ref_top5"] = search(entry["ref"])
+            entry["hyp_top5"] = search(entry["corrected"]) if entry["corrected"] else []
+            entry["raw_top5"] = search(entry["raw"]) if entry["raw"] else []
+        files.append(entry)
+    report = {"files": files, "groups": summarise(files, terms, "corrected")}
+    for name, key in (("groups_raw", "raw"), ("groups_offline", "offline_corrected"), ("groups_offline_raw", "offline_raw")):
+        report[name] = summarise(files, terms, key)
+    if search is not None:
+        for g, figures in report["groups_raw"].items():
+            values = [overlap(f["ref_top5"], f["raw_top5"]) for f in files if f["group"] == g]
+            values = [v for v in values if v is not None]
+            figures["overlap5"] = round(sum(values) / len(values), 4) if values else None
+    return report
+
+
+def format_report(report: dict[str, Any]) -> str:
+    lines = []
+    for f in report["files"]:
+        lines.append(f"{f['file']} [{f['group']}]")
+        lines.append(f"  参考 ref        {normalise_for_cer(f['ref'])}")
+        lines.append(f"  原始 raw        {normalise_for_cer(f['raw'])}")
+        lines.append(f"  纠正 corrected  {normalise_for_cer(f['corrected'])}")
+        if f.get("ref_top5") is not None:
+            lines.append(f"  top5 ref {', '.join(f['ref_top5'])}")
+            lines.append(f"  top5 hyp {', '.join(f['hyp_top5'])}  overlap@5 {overlap(f['ref_top5'], f['hyp_top5'])}")
+    lines.append("")
+    lines.append("per group: CER (numbers as written / normalised), legal-term recall, overlap@5 of suggestions")
+    lines.append(f"{'group':<7}{'path':<20}{'n':>4}{'cer':>9}{'cer_norm':>10}{'terms':>8}{'overlap5':>10}")
+    for name, label in (("groups_offline_raw", "offline raw"), ("groups_offline", "offline corrected"),
+                        ("groups_raw", "streaming raw"), ("groups", "streaming corrected")):
+        for g, v in report[name].items():
+            def pct(x: float | None) -> str:
+                return "—" if x is None else f"{x * 100:.2f}%"
+
+            def num(x: float | None) -> str:
+                return "—" if x is None else f"{x:.3f}"
+            lines.append(f"{g:<7}{label:<20}{v['n']:>4}{pct(v['cer']):>9}{pct(v['cer_normalised']):>10}"
+                         f"{num(v['term_recall']):>8}{num(v['overlap5']):>10}")
+    return "\n".join(lines)
