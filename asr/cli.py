@@ -38,6 +38,7 @@ def transcribe_cmd(
         name, model_path, options = (engine or "whisper"), model, {}
     if model is not None:
         model_path = model
+    options.pop("correction", None)  # batch transcription gives the engine's own text
     started = time.perf_counter()
     try:
         recognizer = load_engine(name, model_path, **options)
@@ -68,3 +69,72 @@ def transcribe_cmd(
         typer.echo(text)
     if failed:
         raise typer.Exit(1)
+
+
+@app.command("eval")
+def eval_cmd(
+    ctx: typer.Context,
+    audio: Path = typer.Option(..., "--audio", help="directory with transcripts.jsonl, calls.jsonl and the WAV files"),
+    suggest: bool = typer.Option(False, "--suggest", help="add the top 5 articles for reference and transcript"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    cache: Path = typer.Option(None, "--cache", help="keep the raw decodes in this JSON file and reuse them"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="show progress on stderr"),
+) -> None:
+    """Offline and streaming recognition of a test set, raw and corrected: per file the reference,
+    the raw and the corrected streamed text; per group (16k, 8k, calls) CER (as written and
+    number-normalised), legal-term recall and, with --suggest, overlap@5 (docs/asr.md)."""
+    from asr.correct import load_corrector
+    from asr.evaluate import build_report, decode_set, format_report, read_set
+    from asr.lexicon import recall_terms
+    from asr.settings import EngineConfigError, engine_spec
+
+    try:
+        rows = read_set(audio)
+    except FileNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    decoded = json.loads(cache.read_text(encoding="utf-8")) if cache is not None and cache.exists() else {}
+    missing = [r for r in rows if r["file"] not in decoded]
+    if missing:
+        try:
+            name, model_path, options = engine_spec(ctx.obj)
+        except EngineConfigError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        options.pop("correction", None)  # raw decodes: the correction is applied here, to both paths
+        from asr.pool import RecognizerPool
+        from asr.recognizer import load_engine
+
+        engine = load_engine(name, model_path, **options)
+        pool = RecognizerPool(name, str(model_path), options, workers=1, streams_per_worker=1).start()
+        if not pool.wait_ready(300):
+            pool.close()
+            typer.echo(f"error: recognizer pool did not start: {pool.failures}", err=True)
+            raise typer.Exit(2)
+        try:
+            decoded.update(decode_set(missing, audio, engine, pool,
+                                      progress=(lambda f: typer.echo(f"解码 decoding {f}", err=True)) if progress else None))
+        finally:
+            pool.close()
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps(decoded, ensure_ascii=False), encoding="utf-8")
+    corrector = load_corrector(ctx.obj.data_dir) if getattr(ctx.obj, "asr_correction", True) else None
+    search = None
+    if suggest:
+        from knowledge_base.service import KnowledgeBase
+
+        kb_dir = ctx.obj.kb_path
+        if not KnowledgeBase.exists(kb_dir):
+            typer.echo(f"error: no knowledge base in {kb_dir} (HOTLINE_KB_DIR; build it with `hotline kb build`)", err=True)
+            raise typer.Exit(2)
+        kb = KnowledgeBase.load(kb_dir)
+
+        def search(text: str) -> list[str]:
+            hits = kb.search(text, top=20, spoken=True).hits
+            return [h.id for h in hits if h.kind == "article"][:5]
+    report = build_report(rows, decoded, corrector, recall_terms(), search)
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        typer.echo(format_report(report))

@@ -31,7 +31,8 @@ log = logging.getLogger("asr.correct")
 
 MARGIN = 1.0  # log10: the term must make the clause 10× likelier
 WORD_MARGIN = 2.5  # the recogniser wrote a real word (工商): about 300× likelier
-OPEN_MARGIN = 2.0  # one syllable differs: 100× likelier
+OPEN_MARGIN = 3.0  # one syllable differs: 1000× likelier
+SHORT_MARGIN = 2.0  # a two-character span that is no word: 100× likelier
 ROUNDS = 6
 _PIECES = re.compile(r"([0-9A-Za-z\u3400-\u9fff]+)")
 
@@ -51,6 +52,7 @@ class Corrector:
     margin: float = MARGIN
     open_margin: float = OPEN_MARGIN
     word_margin: float = WORD_MARGIN
+    short_margin: float = SHORT_MARGIN
     general_words: dict[str, int] = field(default_factory=dict)  # jieba's dictionary: word → frequency
     segment: Any = None  # clause → words (jieba, general dictionary)
 
@@ -108,13 +110,27 @@ class Corrector:
     def _known_word(self, word: str) -> bool:
         return self.general_words.get(word, 0) >= 3 or word in self.lexicon
 
+    def _open_allowed(self, clause: str, i: int, j: int, term: str) -> bool:
+        """A one-syllable difference is tried only where the recogniser wrote no real word over the
+        differing character (租房合同 is not 租赁合同 misheard)."""
+        k = next((n for n in range(j - i) if clause[i + n] != term[n]), 0)
+        start = 0
+        for word in self.segment(clause) if self.segment is not None else list(clause):
+            end = start + len(word)
+            if start <= i + k < end:
+                return len(word) == 1 or not self._known_word(word)
+            start = end
+        return True
+
     def _need(self, span: str, is_open: bool) -> float | None:
         """The gain a candidate for `span` must reach, or None when the span is not to be touched:
         a real word that the recogniser wrote needs more evidence, a real word of 3+ characters
         (工商局) is left alone, and a one-syllable difference is not tried on a real word."""
         if self._known_word(span):
             return None if (is_open or len(span) >= 3) else self.word_margin
-        return self.open_margin if is_open else self.margin
+        if is_open:
+            return self.open_margin
+        return self.short_margin if len(span) == 2 else self.margin
 
     def _clause(self, clause: str) -> tuple[str, list[Correction]]:
         locked = [False] * len(clause)
@@ -124,6 +140,8 @@ class Corrector:
             cands = []
             for i, j, term, is_open in self._candidates(clause, locked):
                 need = self._need(clause[i:j], is_open)
+                if is_open and need is not None and not self._open_allowed(clause, i, j, term):
+                    need = None
                 if need is not None:
                     cands.append((i, j, term, is_open, need))
             if not cands:

@@ -38,6 +38,8 @@ def engine_spec(settings: Any, engine: str | None = None) -> tuple[str, Path, di
         options = {}
     if not model.exists():
         raise EngineConfigError(f"识别模型不存在 (model not found): {model}")
+    if getattr(settings, "asr_correction", False) and getattr(settings, "data_dir", None):
+        options["correction"] = str(settings.data_dir)  # the worker's correction stage (asr.correct)
     threads = getattr(settings, "asr_cpu_threads", None)
     options["cpu_threads"] = int(threads or default_cpu_threads(getattr(settings, "asr_workers", 1)))
     return name, model, options

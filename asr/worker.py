@@ -58,6 +58,8 @@ def run(index: int, engine_name: str, model: str, options: dict[str, Any], inbox
     """Entry point of a worker process (spawned)."""
     configure_logging(index)
     os.environ.setdefault("OMP_NUM_THREADS", str(options.get("cpu_threads", 1)))
+    options = dict(options)
+    correction = options.pop("correction", None)  # data directory of the correction stage (asr.correct)
     try:
         from asr.recognizer import load_engine
 
@@ -65,12 +67,24 @@ def run(index: int, engine_name: str, model: str, options: dict[str, Any], inbox
     except Exception as exc:  # noqa: BLE001 - reported to the pool, which logs it
         outbox.put(("failed", index, f"{type(exc).__name__}: {exc}"))
         return
+    corrector = None
+    if correction:
+        try:
+            from asr.correct import load_corrector
+
+            corrector = load_corrector(correction)
+        except Exception as exc:  # noqa: BLE001 - recognition goes on uncorrected
+            log.error("correction stage unavailable (%s): %s", correction, exc)
     outbox.put(("ready", index, engine.info()))
     streams: dict[str, _Live] = {}
     last_progress = 0.0
 
     def send_results(sid: str, results: list[Any]) -> None:
         if results:
+            if corrector is not None:
+                from asr.correct import correct_result
+
+                results = [correct_result(corrector, r) for r in results]
             outbox.put(("results", index, sid, [r.as_dict() for r in results]))
 
     def handle(msg: tuple) -> bool:

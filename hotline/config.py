@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     asr_workers: int = 2
     asr_streams_per_worker: int = 2  # live streams one worker serves; more wait in its queue (docs/asr.md)
     asr_cpu_threads: int | None = None  # threads per worker (default: the machine's cores shared out among them)
+    asr_correction: bool = True  # domain correction of recognised text (asr/correct.py, docs/asr.md)
     asr_hints: bool = False  # Whisper legal phrase hints (hotwords); off: measured to cost CER (docs/asr.md)
     whisper_model: Path | None = None  # default data_dir/models/whisper-base-ct2
     vosk_model: Path | None = None

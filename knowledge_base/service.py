@@ -34,6 +34,7 @@ DEFAULT_FUSION: dict[str, Any] = {
     "w_law": 0.0, "law_counts": {},
     # confidence: logistic model over query features; "confident" when p >= threshold
     "conf_coef": [2.0, 4.0, 3.0], "conf_bias": -4.5, "conf_threshold": 0.35,
+    "w_phonetic": 1.0,  # transcribed speech only: the sound channel (knowledge_base/phonetic.py)
 }
 
 
@@ -103,6 +104,7 @@ class Ranking:
     query: str = ""
     bm25_scores: np.ndarray | None = None  # every article's BM25 score (for the re-ranker)
     qvec: np.ndarray | None = None  # the query's embedding
+    phonetic: list[int] = field(default_factory=list)  # transcribed speech: the sound channel's articles
 
 
 class KnowledgeBase:
@@ -207,7 +209,7 @@ class KnowledgeBase:
         sims, ids = index.search(qvec[None, :], min(depth, index.ntotal))
         return [int(i) for i in ids[0] if i >= 0], float(sims[0][0])
 
-    def rank(self, query: str, depth: int | None = None) -> Ranking:
+    def rank(self, query: str, depth: int | None = None, spoken: bool = False) -> Ranking:
         depth = depth or int(self.fusion["depth"])
         tokens = tokenize(expand_lay_terms(query))
         qvec = encode(self.model, [query], "", False)[0]
@@ -223,7 +225,12 @@ class KnowledgeBase:
                 if faq_part.faqs[i].id not in self._faq_mask:
                     faq_scores[i] = faq_scores.get(i, 0.0) + 1.0 / (k + r + 1)
         faq = sorted(faq_scores, key=lambda i: -faq_scores[i])
-        return Ranking(bm25, bm25_top, dense, dense_top, faq, faq_top, query, bm25_scores, qvec)
+        ranking = Ranking(bm25, bm25_top, dense, dense_top, faq, faq_top, query, bm25_scores, qvec)
+        if spoken:  # transcribed speech: also match by sound (工商认定 finds 工伤认定)
+            from knowledge_base.phonetic import phonetic_ranking
+
+            ranking.phonetic = phonetic_ranking(self, query, depth)
+        return ranking
 
     def fuse(self, ranking: Ranking, mode: str = "hybrid", fusion: dict[str, Any] | None = None) -> list[tuple[int, float]]:
         """Article indices with fused scores, best first. mode: hybrid | bm25 | dense."""
@@ -238,6 +245,8 @@ class KnowledgeBase:
             scores[i] = scores.get(i, 0.0) + f["w_bm25"] / (k + r + 1)
         for r, i in enumerate(ranking.dense):
             scores[i] = scores.get(i, 0.0) + f["w_dense"] / (k + r + 1)
+        for r, i in enumerate(ranking.phonetic):
+            scores[i] = scores.get(i, 0.0) + f.get("w_phonetic", 0.0) / (k + r + 1)
         faqs = self.data.faq.faqs
         for r, fi in enumerate(ranking.faq[: int(f["faq_depth"])]):
             for sid in faqs[fi].statutes:
@@ -271,10 +280,11 @@ class KnowledgeBase:
         z = f["conf_bias"] + sum(c * x for c, x in zip(f["conf_coef"], features))
         return 1.0 / (1.0 + math.exp(-z))
 
-    def search(self, query: str, top: int = 10, mode: str = "hybrid") -> SearchResponse:
-        """Ranked articles (and the best FAQ answers) for a citizen's words."""
+    def search(self, query: str, top: int = 10, mode: str = "hybrid", spoken: bool = False) -> SearchResponse:
+        """Ranked articles (and the best FAQ answers) for a citizen's words (`spoken`: recognised
+        speech, matched by sound as well)."""
         query = check_query(query)
-        ranking = self.rank(query)
+        ranking = self.rank(query, spoken=spoken)
         fused = self.order(ranking, mode)[:top]
         p = self.confidence(ranking)
         confident = p >= self.fusion["conf_threshold"]

@@ -76,10 +76,10 @@ def suggest_for_contact(session: Session, kb: Any, contact_id: int, utterance_id
     query = build_query(texts)
     if not query:
         return None
-    result = kb.search(query, top=top)
+    contact = contacts.get_contact(session, contact_id)
+    result = kb.search(query, top=top, spoken=contact.channel == "call")  # calls: recognised speech, match by sound too
     batch = (session.execute(select(func.max(Suggestion.batch)).where(
         Suggestion.contact_id == contact_id)).scalar() or 0) + 1
-    contact = contacts.get_contact(session, contact_id)
     items = []
     for rank, hit in enumerate(result.hits, start=1):
         row = Suggestion(contact_id=contact_id, utterance_id=utterance_id, batch=batch, query=query, kind=hit.kind,

@@ -102,7 +102,8 @@ class Utterance(SQLModel, table=True):
     contact_id: int = Field(foreign_key="contact.id", index=True)
     speaker: str = Field(max_length=10)
     author_id: int | None = Field(default=None, foreign_key="staff_user.id")
-    text: str
+    text: str  # what the lawyer sees: for recognised speech, the corrected text (asr/correct.py)
+    raw_text: str | None = None  # recognised speech: the recogniser's own text, kept for the audit log
     is_final: bool = True
     client_id: str | None = Field(default=None, max_length=64)  # idempotency key from the sender
     source: str = Field(default="chat", max_length=16)  # chat | asr | system

@@ -116,7 +116,8 @@ def contact_by_call_sid(session: Session, call_sid: str) -> Contact | None:
 
 def add_utterance(session: Session, contact: Contact, *, speaker: str, text: str, client_id: str | None = None,
                   source: str = "chat", author_id: int | None = None, started_at: datetime | None = None,
-                  ended_at: datetime | None = None, confidence: float | None = None) -> tuple[Utterance, bool]:
+                  ended_at: datetime | None = None, confidence: float | None = None,
+                  raw_text: str | None = None) -> tuple[Utterance, bool]:
     """Store one final utterance. Idempotent on (contact, client_id): returns (utterance, created)."""
     if speaker not in Speaker.__members__:
         raise ContactError(f"unknown speaker {speaker!r}")
@@ -128,13 +129,14 @@ def add_utterance(session: Session, contact: Contact, *, speaker: str, text: str
     now = utcnow()
     utt = Utterance(contact_id=contact.id, speaker=speaker, text=text, client_id=client_id, source=source,
                     author_id=author_id, started_at=as_utc(started_at) or now, ended_at=as_utc(ended_at),
-                    created_at=now, confidence=confidence)
+                    created_at=now, confidence=confidence, raw_text=raw_text)
     session.add(utt)
     session.flush()
     actor = f"staff:{author_id}" if author_id else (f"citizen:{contact.citizen_id}" if speaker == "citizen" else "system")
     audit.record(session, action="utterance.stored", actor=actor, entity="utterance", entity_id=utt.id,
                  case_id=contact.case_id, contact_id=contact.id, occurred_at=utt.started_at,
-                 data={"speaker": speaker, "source": source, "text": text, "sha256": audit.text_digest(text)})
+                 data={"speaker": speaker, "source": source, "text": text, "sha256": audit.text_digest(text),
+                       **({"raw_text": raw_text} if raw_text is not None else {})})
     return utt, True
 
 

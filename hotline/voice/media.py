@@ -310,7 +310,7 @@ class TwilioMediaStream:
                 utt, created = voice.store_final(session, contact_id, speaker=speaker, text=text,
                                                  client_id=f"{self.stream_sid}:{track}:{result.segment_id}"[:64],
                                                  started_at=self.wall(started), ended_at=self.wall(ended),
-                                                 confidence=result.confidence)
+                                                 confidence=result.confidence, raw_text=result.raw_text)
                 return contacts.utterance_event(utt), created
 
         event, created = await run_in_threadpool(work)

@@ -112,13 +112,15 @@ def call_status(session: Session, contact: Contact, status: str, *, occurred_at:
 
 
 def store_final(session: Session, contact_id: int, *, speaker: str, text: str, client_id: str,
-                started_at: datetime, ended_at: datetime, confidence: float | None) -> tuple[Utterance, bool]:
+                started_at: datetime, ended_at: datetime, confidence: float | None,
+                raw_text: str | None = None) -> tuple[Utterance, bool]:
     """A final recognised utterance, stored as it comes (idempotent on `client_id`). The lawyer's
     words (the outbound track of a bridged call) are theirs: authored by the contact's lawyer."""
     contact = contacts.get_contact(session, contact_id)
     author = contact.lawyer_id if speaker == "lawyer" else None
     return contacts.add_utterance(session, contact, speaker=speaker, text=text, client_id=client_id, source="asr",
-                                  started_at=started_at, ended_at=ended_at, confidence=confidence, author_id=author)
+                                  started_at=started_at, ended_at=ended_at, confidence=confidence, author_id=author,
+                                  raw_text=raw_text)
 
 
 def next_step(session: Session, contact: Contact, config: routing.Config) -> tuple[str, StaffUser | None]:
