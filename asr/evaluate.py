@@ -91,11 +91,11 @@ def decode_set(rows: list[dict[str, Any]], audio_dir: Path, engine: Any, pool: A
 
 
 def cer_counts(ref: str, hyp: str, numbers: bool = False) -> tuple[int, int]:
-    """(edits, reference characters) after `normalise_for_cer`, and number normalisation of both
-    sides when `numbers`."""
+    """(edits, reference characters) after `normalise_for_cer`, with number normalisation of both
+    sides first when `numbers`."""
+    if numbers:  # before punctuation goes: 六千五，三个月 is two numbers, not 六千五三
+        ref, hyp = normalise_numbers(ref), normalise_numbers(hyp)
     r, h = normalise_for_cer(ref), normalise_for_cer(hyp)
-    if numbers:
-        r, h = normalise_numbers(r), normalise_numbers(h)
     return edit_distance(r, h), len(r)
 
 

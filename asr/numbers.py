@@ -86,23 +86,28 @@ def normalise_numbers(text: str) -> str:
     return _RUN.sub(one, text)
 
 
+def _lead(value: int) -> str:
+    return "两" if value == 2 else int_to_spoken(value)
+
+
 def int_to_spoken(value: int) -> str:
     """48000 → 四万八千, 6500 → 六千五百, 15 → 十五, 105 → 一百〇五 (〇 read líng, as 零)."""
     if value == 0:
         return "〇"
     if value >= 100_000_000:
         high, low = divmod(value, 100_000_000)
-        return int_to_spoken(high) + "亿" + (("〇" if low < 10_000_000 else "") + int_to_spoken(low) if low else "")
+        return _lead(high) + "亿" + (("〇" if low < 10_000_000 else "") + int_to_spoken(low) if low else "")
     if value >= 10_000:
         high, low = divmod(value, 10_000)
-        return int_to_spoken(high) + "万" + (("〇" if low < 1000 else "") + int_to_spoken(low) if low else "")
+        return _lead(high) + "万" + (("〇" if low < 1000 else "") + int_to_spoken(low) if low else "")
     out, zero = [], False
     for unit, name in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
         d = value // unit % 10
         if d:
             if zero:
                 out.append("〇")
-            out.append(("" if unit == 10 and value < 20 else CHINESE_DIGITS[d]) + name)
+            digit = "两" if d == 2 and unit >= 1000 and not out else CHINESE_DIGITS[d]  # 两千, 两万
+            out.append(("" if unit == 10 and value < 20 else digit) + name)
             zero = False
         elif out:
             zero = True
