@@ -107,6 +107,7 @@ def test_call_transcribed_live_routed_bridged_rated(voice_server) -> None:  # no
     text = "".join(u.text for u in said)
     reference = "".join(s["text"] for s in ref["segments"])
     assert cer(reference, text) <= CER_BOUND, text
+    assert all(u.raw_text is not None for u in said)  # the recogniser's own text, beside the corrected one
     streams = {u.client_id.split(":")[0] for u in said}
     assert streams == {intake.sid, bridged.sid}  # client_id = stream:track:segment (idempotent storing)
     # the lawyer's side, from the outbound track of the bridged stream only
