@@ -1,15 +1,15 @@
 """The domain correction stage between the recogniser and intake (both engines, partials and
 finals): sound-alike legal terms put back where the recogniser wrote something else.
 
-For each clause of a result (text between punctuation), every span whose folded toneless pinyin
-(`asr.lexicon.fold`) equals a lexicon term's, or differs from it in one syllable (terms of 3+
-characters), gives a candidate. A candidate is accepted only when the domain language model
-(`asr.ngram`) prefers the clause with the term over the clause as recognised by at least
-`margin` (log10; `open_margin` for a one-syllable difference), over the span and the 3
-characters after it. The best candidate is applied, then the search runs again on the new text
-(a correction can make the next one likelier: 商残等及 → 伤残等级), spans already corrected
-staying fixed. A span inside a longer word of jieba's general dictionary (工商局, which the
-lexicon does not hold) is left alone unless the term covers that whole word.
+For each clause of a result (text between punctuation), every span of whole words (jieba's
+general dictionary) whose folded toneless pinyin (`asr.lexicon.fold`) equals a lexicon term's, or
+differs from it in one syllable (terms of 3+ characters), gives a candidate. A candidate is
+accepted only when the domain language model (`asr.ngram`) prefers the clause with the term over
+the clause as recognised, over the span and the 3 characters after it, by a margin that grows
+with the doubt (`Corrector._need`): more for two characters, a one-syllable difference or a real
+word heard (then on the context alone); a real word of 3+ characters that is no term (工商局) is
+never replaced. The best candidate is applied, then the search runs again on the new text,
+spans already corrected staying fixed. Margins: docs/asr.md.
 
     corrector = load_corrector(data_dir)
     corrector.correct("我想申请工商认定") → "我想申请工伤认定"
@@ -257,7 +257,3 @@ def correct_result(corrector: Corrector | None, result: Any) -> Any:
     result.raw_text = raw
     return result
 
-
-def describe(corrector: Corrector) -> dict[str, Any]:
-    return {"terms": len(corrector.lexicon), "margin": corrector.margin, "open_margin": corrector.open_margin,
-            "lm_order": corrector.lm.order}

@@ -14,8 +14,7 @@ import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from asr.hints import LAW_NAMES, TERMS_FILE, legal_terms
@@ -129,11 +128,8 @@ class Lexicon:
     def __contains__(self, term: str) -> bool:
         return term in self.term_set
 
-    def to_json(self) -> str:
-        return json.dumps(self.terms, ensure_ascii=False)
 
-
-def build_terms(data_dir: Path, known: "callable | None" = None) -> list[str]:
+def build_terms(data_dir: Path, known: Callable[[str], bool] | None = None) -> list[str]:
     """Every lexicon term; `known(word)` (the language model's count of the word) filters the mined
     words, so a word the domain text never has is not a correction target."""
     laws, words = mine_terms(data_dir)
@@ -146,8 +142,3 @@ def recall_terms() -> list[str]:
     """The term list of legal-term recall in `hotline asr eval`: the hotline's own list
     (`knowledge_base/legal_terms.txt`) and the law names of `asr.hints` (kept in the repository)."""
     return sorted(set(legal_terms()) | set(LAW_NAMES))
-
-
-@lru_cache(maxsize=4)
-def cached_lexicon(terms: Sequence[str]) -> Lexicon:
-    return Lexicon(terms)

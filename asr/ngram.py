@@ -148,8 +148,10 @@ def domain_texts(data_dir: Path) -> Iterable[str]:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("HOTLINE_ASR_CACHE") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "hotline-asr" if not os.environ.get("HOTLINE_ASR_CACHE") else Path(base)
+    """Where the trained model and the lexicon are kept (environment `HOTLINE_ASR_CACHE`)."""
+    if os.environ.get("HOTLINE_ASR_CACHE"):
+        return Path(os.environ["HOTLINE_ASR_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hotline-asr"
 
 
 def sources_key(paths: Sequence[Path], extra: str = "") -> str:

@@ -26,49 +26,22 @@ import argparse
 import json
 import os
 import sys
-import threading
 import time
 from pathlib import Path
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from asr.audio import float_to_int16, read_wav  # noqa: E402
+from asr.audio import read_wav  # noqa: E402
 from asr.engine_whisper import WhisperEngine  # noqa: E402
+from asr.evaluate import group_of, stream_file  # noqa: E402
 from asr.pool import RecognizerPool  # noqa: E402
-from asr.session import MediaSession  # noqa: E402
 from asr.settings import WHISPER_STREAM_OPTIONS  # noqa: E402
 from asr.text import corpus_cer, normalise_for_cer  # noqa: E402
 
 DATA = Path(os.environ.get("HOTLINE_DATA_DIR", Path(__file__).resolve().parent.parent.parent / "shared"))
 AUDIO = DATA / "audio"
 MODEL = DATA / "models" / "whisper-base-ct2"
-
-
-def group_of(name: str) -> str:
-    return "calls" if name.startswith("call_") else ("16k" if "_16k" in name else "8k")
-
-
-def stream_file(pool: RecognizerPool, path: Path) -> str:
-    info, samples = read_wav(path)
-    done = threading.Event()
-    if info.encoding == "mulaw":
-        data = path.read_bytes()
-        payload = data[data.index(b"data") + 8:][:info.frames]
-        session = MediaSession(pool, encoding="mulaw", rate=8000, on_result=lambda r: None, on_closed=done.set,
-                               first_index=1)
-        frame = 160
-    else:
-        payload = float_to_int16(samples).tobytes()
-        session = MediaSession(pool, encoding="pcm_s16le", rate=info.sample_rate, on_result=lambda r: None,
-                               on_closed=done.set, first_index=1)
-        frame = info.sample_rate // 50 * 2
-    for n, k in enumerate(range(0, len(payload), frame), start=1):
-        session.push(n, payload[k:k + frame])
-    session.finish()
-    if not done.wait(300):
-        raise RuntimeError(f"{path.name}: no result in 300 s")
-    return "".join(r.text for r in sorted(session.finals, key=lambda r: r.start))
 
 
 def main() -> None:
@@ -109,7 +82,7 @@ def main() -> None:
             offline = "".join(r.text for r in offline_engine.transcribe(samples, info.sample_rate, words=False))
             timing["offline"] += time.perf_counter() - started
             started = time.perf_counter()
-            streamed = stream_file(pool, path)
+            streamed = "".join(stream_file(pool, path))
             timing["stream"] += time.perf_counter() - started
             g = group_of(row["file"])
             results[g]["offline"].append((row["text"], offline))

@@ -6,6 +6,7 @@ import json
 
 from tests.asr.conftest import AUDIO
 from tests.conftest import make_settings, run_cli
+from tests.knowledge_base.conftest import small_kb_dir  # noqa: F401 - the session fixture
 
 FILES = ("utt_027_16k.wav", "utt_027_8k_ulaw.wav", "call_03_8k_ulaw.wav")
 
