@@ -76,11 +76,13 @@ class Corrector:
     def _candidates(self, clause: str, locked: list[bool]) -> list[tuple[int, int, str, bool]]:
         keys = [fold(s) for s in pinyin(clause)]
         found = []
-        n = len(clause)
-        for i in range(n):
-            for j in range(i + 2, min(n, i + self.lexicon.max_len) + 1):
-                if any(locked[i:j]):
+        bounds = sorted(self._bounds(clause))  # whole words only: spans start and end at boundaries
+        for a, i in enumerate(bounds):
+            for j in bounds[a + 1:]:
+                if j - i > self.lexicon.max_len or any(locked[i:j]):
                     break
+                if j - i < 2:
+                    continue
                 span = clause[i:j]
                 key = tuple(keys[i:j])
                 for term in self.lexicon.exact.get(key, ()):
@@ -93,8 +95,7 @@ class Corrector:
                                 continue
                             if j - i >= 4 or _close(keys[i + k], self.lexicon.keys[term][k]):
                                 found.append((i, j, term, True))
-        bounds = self._bounds(clause)
-        return [c for c in dict.fromkeys(found) if c[0] in bounds and c[1] in bounds]
+        return list(dict.fromkeys(found))
 
     def _bounds(self, clause: str) -> set[int]:
         """Word boundaries of the clause as recognised (jieba's general dictionary, no HMM): a

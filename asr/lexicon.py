@@ -23,6 +23,7 @@ MIN_COUNT = 3
 MIN_LEN, MAX_LEN = 2, 8
 _CJK = re.compile(r"^[\u3400-\u9fff]+$")
 _SPLIT = re.compile(r"[^\u3400-\u9fff]+")
+_RUNS = re.compile(r"[\u3400-\u9fff]+|[^\u3400-\u9fff]")
 _NUMERIC = re.compile("[〇零一二两三四五六七八九十百千万亿]{2}|^第")  # 十九, 第三: numbers are not terms
 
 
@@ -46,9 +47,13 @@ def pinyin(text: str) -> list[str]:
     is not Chinese stands for itself."""
     from pypinyin import Style, lazy_pinyin
 
-    out = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars), v_to_u=False)
-    if len(out) != len(text):  # pypinyin keeps non-Chinese runs whole unless errors splits them
-        out = [lazy_pinyin(ch, style=Style.NORMAL, errors=lambda c: list(c))[0] for ch in text]
+    out: list[str] = []
+    for run in _RUNS.findall(text):
+        if _CJK.match(run):
+            syllables = lazy_pinyin(run, style=Style.NORMAL)
+            out.extend(syllables if len(syllables) == len(run) else [lazy_pinyin(ch)[0] for ch in run])
+        else:
+            out.extend(run)
     return out
 
 
