@@ -41,7 +41,7 @@ class Result:
     confidence: float | None = None
     speech_end: float | None = None  # where the VAD saw speech stop (for latency measurements)
     decode_s: float = 0.0  # processing time of this result
-    raw_text: str | None = None  # the engine's own text when the correction stage changed nothing or something
+    raw_text: str | None = None  # the engine's own text, set by the correction stage (None without it)
 
     @property
     def is_final(self) -> bool:
