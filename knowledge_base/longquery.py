@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge_base.text import LAY_TO_LEGAL, LEGAL_TERMS, expand_lay_terms, tokenize
+from knowledge_base.text import LAY_TO_LEGAL, LEGAL_TERMS, tokenize
 
 SENTENCE_RE = re.compile(r"[。！？!?；;\n]+")
 CLAUSE_RE = re.compile(r"[，,、：:]+|\s{2,}")
@@ -40,7 +40,7 @@ FILLER = set("""当时 后来 之后 以后 以前 之前 那时 那时候 时�
 这边 那边 里面 一起 东西 问题 经过 说是 告诉 表示 只是 还有 而且 并且 同时 另外 自己 我们 他们 对方说""".split())
 
 
-SHORT_CHARS, LONG_CHARS = 100, 300  # clause weights start above SHORT_CHARS, in full from LONG_CHARS
+SHORT_CHARS, LONG_CHARS = 100, 200  # clause weights start above SHORT_CHARS, in full from LONG_CHARS
 
 
 @dataclass(frozen=True)
@@ -124,11 +124,16 @@ def parse(query: str, w: Weights = Weights(), law_names: frozenset[str] | set[st
     total = sum(weights) or 1.0
     weights = [x * len(parts) / total for x in weights]  # mean clause weight 1: scores stay on BM25's scale
     terms: dict[str, float] = {}
+    lay_weight: dict[str, float] = {}  # the statute words of the lay words: once, at their best clause's weight
     for part, cw in zip(parts, weights):
         for token in tokenize(part):
             terms[token] = terms.get(token, 0.0) + cw * term_weight(token, w, law_names)
-    for token in tokenize(expand_lay_terms(query)[len(query):]):  # the statute words of the lay words, once
-        terms[token] = terms.get(token, 0.0) + term_weight(token, w, law_names)
+        for lay, legal in LAY_TO_LEGAL.items():
+            if lay in part:
+                lay_weight[legal] = max(lay_weight.get(legal, 0.0), cw)
+    for legal, cw in lay_weight.items():
+        for token in tokenize(f" {legal}"):
+            terms[token] = terms.get(token, 0.0) + cw * term_weight(token, w, law_names)
     return ParsedQuery(query, parts, weights, terms, strength)
 
 
