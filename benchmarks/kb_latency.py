@@ -42,7 +42,7 @@ def long_queries(texts: list[str], n: int, max_chars: int = 600) -> list[str]:
         while sum(len(p) + 1 for p in parts) < target:
             parts.append(texts[i % len(texts)].rstrip("？?。"))
             i += 1
-        out.append("。".join(parts)[:max_chars] + "？")
+        out.append("。".join(parts)[:max_chars - 1] + "？")
     return out
 
 
