@@ -20,7 +20,7 @@ def _paths(settings):  # noqa: ANN001, ANN202
 def build_and_tune(settings, corpus: str | None = None, model: str | None = None, tune: bool = True,  # noqa: ANN001
                    progress: bool = True) -> dict:
     """Build the index in settings.kb_path, then tune fusion/confidence on the dev split."""
-    from knowledge_base.corpus import read_jsonl
+    from knowledge_base.corpus import load_questions
     from knowledge_base.encoder import resolve_model
     from knowledge_base.index import build_index
     from knowledge_base.service import KnowledgeBase
@@ -34,7 +34,7 @@ def build_and_tune(settings, corpus: str | None = None, model: str | None = None
     if tune and consultations.exists():
         started = time.monotonic()
         kb = KnowledgeBase.load(settings.kb_path)
-        fusion = run_tune(kb, read_jsonl(consultations), progress=progress)
+        fusion = run_tune(kb, load_questions(settings.data_dir), progress=progress)
         save_fusion(settings.kb_path, fusion)
         manifest["tuning_seconds"] = round(time.monotonic() - started, 1)
         manifest["fusion"] = fusion
@@ -82,30 +82,50 @@ def search(ctx: typer.Context, query: str, top: int = typer.Option(10, "--top"),
         typer.echo(f"{rank:2d}. [{hit.score:.3f}] {hit.citation}  {hit.id}\n    {text[:120]}")
 
 
-@app.command("eval")
-def evaluate_cmd(ctx: typer.Context, queries: Path = typer.Option(..., "--queries", exists=True, dir_okay=False),
-                 k: int = typer.Option(10, "--k", help="the k the summary line reports"),
-                 split: str = typer.Option("", help="only questions of this split (train|dev|test) of consultations.jsonl"),
-                 as_json: bool = typer.Option(False, "--json")) -> None:
-    """recall@1/5/10/100 and MRR@10 for hybrid, BM25 alone and dense alone (FAQ twins masked)."""
-    from knowledge_base.corpus import read_jsonl
-    from knowledge_base.evaluate import evaluate
-    from knowledge_base.service import KnowledgeBase
-    from knowledge_base.splits import split_of
-
-    rows = read_jsonl(queries)
-    if split:
-        rows = [r for r in rows if split_of(r["id"]) == split]
-    kb = KnowledgeBase.load(ctx.obj.kb_path)
-    result = evaluate(kb, rows, progress=not as_json)
-    if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False))
-        return
+def _print_figures(result: dict, k: int, title: str = "") -> None:
+    if title:
+        typer.echo(title)
     typer.echo(f"{'':8s} {'recall@1':>9s} {'recall@5':>9s} {'recall@10':>9s} {'recall@100':>10s} {'mrr@10':>7s}   n")
     for mode, vals in result.items():
         typer.echo(f"{mode:8s} {vals['recall@1']:9.4f} {vals['recall@5']:9.4f} {vals['recall@10']:9.4f} "
                    f"{vals['recall@100']:10.4f} {vals['mrr@10']:7.4f} {vals['n']:4d}")
     typer.echo(f"hybrid recall@{k}: {result['hybrid'].get(f'recall@{k}', float('nan'))}")
+
+
+@app.command("eval")
+def evaluate_cmd(ctx: typer.Context,
+                 queries: Path = typer.Option(None, "--queries", exists=True, dir_okay=False,
+                                              help="one JSONL of {id, question, relevant}; default: both "
+                                                   "shared sets (consultations, narratives)"),
+                 k: int = typer.Option(10, "--k", help="the k the summary line reports"),
+                 split: str = typer.Option(None, help="only questions of this split (train|dev|test); "
+                                                      "default: test for the shared sets, all for --queries"),
+                 as_json: bool = typer.Option(False, "--json")) -> None:
+    """recall@1/5/10/100 and MRR@10 for hybrid, BM25 alone and dense alone (FAQ twins masked).
+    Without --queries: both shared sets' test splits in one run, `{set: {hybrid, bm25, dense}}`."""
+    from knowledge_base.corpus import eval_sets, read_jsonl
+    from knowledge_base.evaluate import evaluate
+    from knowledge_base.service import KnowledgeBase
+    from knowledge_base.splits import split_of
+
+    if split not in (None, "", "train", "dev", "test"):
+        typer.echo(f"error: --split must be train, dev or test, not {split!r}", err=True)
+        raise typer.Exit(2)
+    sets = {"": queries} if queries else eval_sets(ctx.obj.data_dir)
+    if not sets:
+        typer.echo(f"error: no evaluation sets under {ctx.obj.data_dir}/data/eval", err=True)
+        raise typer.Exit(2)
+    wanted = split if split is not None else ("" if queries else "test")
+    kb = KnowledgeBase.load(ctx.obj.kb_path)
+    results = {}
+    for name, path in sets.items():
+        rows = [r for r in read_jsonl(path) if not wanted or split_of(r["id"]) == wanted]
+        results[name] = evaluate(kb, rows, progress=not as_json)
+    if as_json:
+        typer.echo(json.dumps(results[""] if queries else results, ensure_ascii=False))
+        return
+    for name, result in results.items():
+        _print_figures(result, k, f"{name} ({wanted or 'all'} split)" if name else "")
 
 
 @app.command("train")

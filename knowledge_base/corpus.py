@@ -77,6 +77,23 @@ def consultations_path(data_dir: Path) -> Path:
     return Path(data_dir) / "data" / "eval" / "consultations.jsonl"
 
 
+def narratives_path(data_dir: Path) -> Path:
+    """Real consultations told as stories (LawBench 3-8, 66law.cn), same format and split rule."""
+    return Path(data_dir) / "data" / "eval" / "narratives.jsonl"
+
+
+def eval_sets(data_dir: Path) -> dict[str, Path]:
+    """The evaluation sets that exist: short lay questions (STARD) and narratives."""
+    paths = {"consultations": consultations_path(data_dir), "narratives": narratives_path(data_dir)}
+    return {name: path for name, path in paths.items() if path.exists()}
+
+
+def load_questions(data_dir: Path) -> list[dict[str, Any]]:
+    """The questions of every evaluation set, each row tagged with its set (`"set"`): what
+    training and tuning draw their train and dev splits from."""
+    return [{**row, "set": name} for name, path in eval_sets(data_dir).items() for row in read_jsonl(path)]
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     rows = []
     with open(path, encoding="utf-8") as handle:

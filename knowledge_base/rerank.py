@@ -5,7 +5,7 @@ its fused rank and score, the FAQ answers that cite it, whether it is core, its 
 length, how often its law and the article itself answered the hotline's training questions,
 whether articles answered together with the top candidates (co-citations) or next to them in
 the same law rank high, whether the question names its law, how strongly its law dominates the
-top of the list, the query's best BM25 and dense scores. Five gradient-boosted tree models
+top of the list, the query's best BM25 and dense scores, its length. Five gradient-boosted tree models
 (each on a random 70 % of the features) predict the chance that it answers the question; the
 candidates are re-ordered by their mean.
 
@@ -35,7 +35,7 @@ BAG = 5  # models averaged (each on 70 % of the features), steadier than one mod
 FEATURES = ["fused_rank", "fused_rr", "fused_rel", "bm25_rr", "dense_rr", "faq_vote", "core", "law_log_count",
             "article_log_count", "law_share_top20", "query_bm25_top", "query_dense_top",
             "bm25_rel", "bm25_score", "dense_sim", "dense_gap", "neighbour", "cocited", "law_in_query",
-            "text_len", "level"]
+            "text_len", "level", "query_len"]
 LEVELS = {"宪法": 0, "法律": 1, "行政法规": 2, "司法解释": 3, "部门规章": 4}
 
 
@@ -126,6 +126,7 @@ def candidate_features(kb: Any, ranking: Any, fused: list[tuple[int, float]], hi
         bm25_scores / max(ranking.bm25_top, 1e-6), bm25_scores, dense_sims, ranking.dense_top - dense_sims,
         _neighbour(kb, idx), cocited, [in_query[articles[i].law] for i in idx],
         kb.text_lengths[idx], [LEVELS.get(articles[i].level, 5) for i in idx],
+        np.full(n, math.log1p(len(query))),  # short question or told story: the signals weigh differently
     ]
     return np.column_stack([np.asarray(c, dtype=np.float64) for c in columns]).astype(np.float32)
 

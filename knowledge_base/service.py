@@ -21,8 +21,8 @@ import numpy as np
 
 from knowledge_base.corpus import Article, Faq
 from knowledge_base.rerank import Reranker
-from knowledge_base.index import FaqPart, IndexData, encode, index_exists, load_index
-from knowledge_base.text import expand_lay_terms, tokenize
+from knowledge_base.index import FaqPart, IndexData, index_exists, load_index
+from knowledge_base.longquery import Weights, parse, query_vector, weighted_bm25
 
 MAX_QUERY_CHARS = 2000
 FUSION_FILE = "fusion.json"
@@ -35,6 +35,8 @@ DEFAULT_FUSION: dict[str, Any] = {
     # confidence: logistic model over query features; "confident" when p >= threshold
     "conf_coef": [2.0, 4.0, 3.0], "conf_bias": -4.5, "conf_threshold": 0.35,
     "w_phonetic": 1.0,  # transcribed speech only: the sound channel (knowledge_base/phonetic.py)
+    # long queries (`knowledge_base.longquery`): clause and word weights
+    **{f"q_{name}": value for name, value in asdict(Weights()).items()},
 }
 
 
@@ -120,6 +122,7 @@ class KnowledgeBase:
         codes: dict[str, int] = {}
         self.source_codes = np.array([codes.setdefault(s, len(codes)) for s in self.sources], dtype=np.int64)
         self.text_lengths = np.log1p([len(a.text) for a in data.articles])
+        self.law_names = frozenset(a.law for a in data.articles)
         self.reranker: Reranker | None = None
         self._faq_lock = threading.Lock()
         self._faq_mask: set[str] = set()
@@ -190,13 +193,19 @@ class KnowledgeBase:
                    chapter=a.chapter, level=a.level, version=a.version, text=a.text, core=a.core)
 
     @staticmethod
-    def _bm25(tokens: list[str], depth: int, bm25: Any, n: int) -> tuple[list[int], float, np.ndarray | None]:
-        """The top `depth` documents, the best score, and every document's score."""
-        vocab = bm25.vocab_dict
-        known = [t for t in tokens if t in vocab]
-        if not known or n == 0:
+    def _bm25(tokens: list[str] | dict[str, float], depth: int, bm25: Any, n: int
+              ) -> tuple[list[int], float, np.ndarray | None]:
+        """The top `depth` documents, the best score, and every document's score; `tokens` is a
+        list of words or {word: weight} (a parsed long query, `longquery.weighted_bm25`)."""
+        if n == 0:
             return [], 0.0, None
-        scores = bm25.get_scores(known)
+        if isinstance(tokens, dict):
+            scores = weighted_bm25(bm25, tokens)
+        else:
+            known = [t for t in tokens if t in bm25.vocab_dict]
+            scores = bm25.get_scores(known) if known else None
+        if scores is None:
+            return [], 0.0, None
         depth = min(depth, n)
         top = np.argpartition(-scores, depth - 1)[:depth]
         top = top[np.argsort(-scores[top])]
@@ -211,8 +220,9 @@ class KnowledgeBase:
 
     def rank(self, query: str, depth: int | None = None, spoken: bool = False) -> Ranking:
         depth = depth or int(self.fusion["depth"])
-        tokens = tokenize(expand_lay_terms(query))
-        qvec = encode(self.model, [query], "", False)[0]
+        parsed = parse(query, Weights.of(self.fusion), self.law_names)
+        tokens = parsed.terms
+        qvec = query_vector(self.model, parsed)
         bm25, bm25_top, bm25_scores = self._bm25(tokens, depth, self.data.bm25, len(self.data.articles))
         dense, dense_top = self._dense(qvec, depth, self.data.faiss)
         faq_part = self.data.faq

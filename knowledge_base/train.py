@@ -1,8 +1,12 @@
 """`hotline kb train`: fine-tune the default encoder on the hotline's own data, on CPU.
 
-Pairs (training split only): each training question → each of its statute articles, and each
-training FAQ answer (written by lawyers) → the articles it cites; a hard negative for each pair
-is the best BM25 article that is not relevant. Loss: MultipleNegativesRankingLoss (in-batch
+Pairs (training splits only, of both question sets: short consultations and narratives): each
+training question → each of its statute articles, each training FAQ answer (written by lawyers)
+→ the articles it cites, and a long query for each training question (`long_queries`: one or
+two other training questions told first as the story, the question last) → its first article, so
+the mean of the token vectors learns to outweigh the story (a static encoder trained on short
+questions only collapsed on narratives); a hard negative for each pair is the best BM25 article
+that is not relevant. Loss: MultipleNegativesRankingLoss (in-batch
 negatives plus the hard negative). The dev split gives the before/after figures; the test split
 is never touched. The result is written as a new versioned model next to the base one.
 
@@ -17,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from knowledge_base.corpus import consultations_path, faq_path, load_faqs, read_jsonl
+from knowledge_base.corpus import faq_path, load_faqs, load_questions
 from knowledge_base.encoder import BASE_NAME, build_static_model, models_dir
 from knowledge_base.splits import question_of_faq, split_of
 
@@ -51,11 +55,34 @@ def training_pairs(kb: Any, questions: list[dict[str, Any]], faqs: list[Any]) ->
     return {"anchor": anchors, "positive": positives, "negative": negatives}
 
 
+def long_queries(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For each question, a narrative-style query: one or two other questions of the same list
+    first (chosen by a hash of the id, so always the same), then the question; its answer is the
+    question's first article."""
+    out = []
+    n = len(questions)
+    for i, q in enumerate(questions):
+        if n < 3 or not q.get("relevant"):
+            continue
+        h = int(hashlib.sha256(f"12348-long:{q['id']}".encode()).hexdigest(), 16)
+        others = [questions[(i + 1 + h % (n - 1)) % n]]
+        if h % 2:
+            others.append(questions[(i + 1 + (h // n) % (n - 1)) % n])
+        story = "，".join(o["question"].rstrip("？?。！!") for o in others if o is not q)
+        out.append({"id": q["id"], "question": f"{story}。{q['question']}", "relevant": sorted(q["relevant"])[:1]})
+    return out
+
+
 def dev_figures(kb: Any, dev: list[dict[str, Any]]) -> dict[str, Any]:
+    """Dense and hybrid figures on each set's dev questions."""
     from knowledge_base.evaluate import evaluate
 
-    result = evaluate(kb, dev, progress=False)
-    return {mode: {k: result[mode][k] for k in ("recall@10", "recall@100", "mrr@10")} for mode in ("dense", "hybrid")}
+    out = {}
+    for name in sorted({q.get("set", "") for q in dev}):
+        result = evaluate(kb, [q for q in dev if q.get("set", "") == name], progress=False)
+        out[name] = {mode: {k: result[mode][k] for k in ("recall@10", "recall@100", "mrr@10")}
+                     for mode in ("dense", "hybrid")}
+    return out
 
 
 def fine_tune(base_name: str, pairs: dict[str, list[str]], *, epochs: int, batch_size: int, learning_rate: float,
@@ -113,12 +140,12 @@ def train(settings: Any, epochs: int = 3, max_minutes: float = 25.0, batch_size:
     base_name = _base_model(settings)
     kb = KnowledgeBase.load(settings.kb_path)
     kb.reranker = None  # figures of the encoder and the fusion alone
-    questions = read_jsonl(consultations_path(settings.data_dir))
+    questions = load_questions(settings.data_dir)
     train_q = [q for q in questions if split_of(q["id"]) == "train"]
     dev_q = [q for q in questions if split_of(q["id"]) == "dev"]
     train_faqs = _train_faqs(settings, {q["id"] for q in train_q})
     before = dev_figures(kb, dev_q)
-    pairs = training_pairs(kb, train_q, train_faqs)
+    pairs = training_pairs(kb, train_q + long_queries(train_q), train_faqs)
     model = fine_tune(base_name, pairs, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
                       deadline=started + max_minutes * 60)
     stamp = time.strftime("%Y%m%dT%H%M%S")
@@ -165,7 +192,7 @@ def fit_reranker(settings: Any, epochs: int = 3, max_minutes: float = 15.0, batc
     started = time.monotonic()
     deadline = started + max_minutes * 60
     base_name = _base_model(settings)
-    questions = read_jsonl(consultations_path(settings.data_dir))
+    questions = load_questions(settings.data_dir)
     train_q = [q for q in questions if split_of(q["id"]) == "train" and q.get("relevant")]
     dev_q = [q for q in questions if split_of(q["id"]) == "dev" and q.get("relevant")]
     rows: list[Any] = []
@@ -188,7 +215,7 @@ def fit_reranker(settings: Any, epochs: int = 3, max_minutes: float = 15.0, batc
     for fold in (0, 1):
         held = [q for q in train_q if fold_of(q["id"]) == fold]
         rest = [q for q in train_q if fold_of(q["id"]) != fold]
-        pairs = training_pairs(kb, rest, _train_faqs(settings, {q["id"] for q in rest}))
+        pairs = training_pairs(kb, rest + long_queries(rest), _train_faqs(settings, {q["id"] for q in rest}))
         fold_model = fine_tune(base_name, pairs, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
                                deadline=deadline, progress=progress)
         reembed(kb, fold_model, progress)

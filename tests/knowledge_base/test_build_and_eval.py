@@ -47,3 +47,23 @@ def test_cli_build_incremental_search_and_eval(tmp_path, small_kb_dir) -> None: 
     for mode in figures.values():
         assert set(mode) == {"recall@1", "recall@5", "recall@10", "recall@100", "mrr@10", "n"} and mode["n"] == 2
         assert 0 <= mode["recall@1"] <= mode["recall@5"] <= mode["recall@10"] <= mode["recall@100"] <= 1
+
+    # without --queries: both shared sets' test splits, one entry per set with the same keys
+    (data / "data" / "eval").mkdir(parents=True, exist_ok=True)
+    for name, rows in {
+        "consultations": [("q0003", "老板拖欠工资怎么办", "社会法/劳动合同法(2012-12-28)#第三十条"),
+                          ("q0000", "训练集的问题不算", "社会法/劳动合同法(2012-12-28)#第三十条")],
+        "narratives": [("nar0000", "我在工地干了半年，老板一直拖着不发工资，说工程款没结，请问我该怎么办？",
+                        "社会法/劳动合同法(2012-12-28)#第三十条"),
+                       ("nar0001", "和老公结婚五年，现在闹离婚，孩子三岁，孩子归谁抚养？", "民法典/婚姻家庭编#第一千零八十四条")],
+    }.items():
+        (data / "data" / "eval" / f"{name}.jsonl").write_text("\n".join(
+            json.dumps({"id": i, "question": q, "relevant": [r]}, ensure_ascii=False) for i, q, r in rows),
+            encoding="utf-8")
+    both = run_cli(settings, "kb", "eval", "--json")
+    assert both.returncode == 0, both.stderr
+    sets = json.loads(both.stdout)
+    assert set(sets) == {"consultations", "narratives"}
+    assert sets["consultations"]["hybrid"]["n"] == 1 and sets["narratives"]["hybrid"]["n"] == 2  # test split only
+    assert set(sets["narratives"]) == {"hybrid", "bm25", "dense"}
+    assert run_cli(settings, "kb", "eval", "--split", "nope").returncode == 2
