@@ -33,9 +33,10 @@ from hotline.referrals.models import (FINAL_STATUSES, OPEN_STATUSES, RECORD_LABE
 from hotline.referrals.schemas import (DECISION_CODES, LEGAL_AID_TYPES, REASON_REQUIRED_TYPES, DecisionIn, OverrideIn,
                                        RecordIn, ReferralIn, SupplementIn, WithdrawIn)
 from hotline.timeutil import as_utc, utcnow
-from routing.referral_law import MEDIATION_LAW, cite
-from routing.referral_offices import TYPE_KIND, TYPE_LABELS, match_office, no_office_message
-from routing.referral_rules import ApplicationError, assess_json
+from routing.eligibility.law import MEDIATION_LAW, cite
+from routing.eligibility.offices import TYPE_KIND, TYPE_LABELS, match_office, no_office_message
+from routing.eligibility.application import ApplicationError
+from routing.eligibility.rules import assess_json
 
 EXCERPT_DEFAULT = 20
 MAX_ATTACHMENT = 5 * 1024 * 1024

@@ -24,10 +24,10 @@ from hotline.referrals.models import RECORD_LABELS, STATUS_LABELS, ReferralRecor
 from hotline.referrals.schemas import (CONSENT_METHODS, DECISION_CODES, DECISION_LABELS, PARTY_ROLES, DecisionIn,
                                        HardshipIn, OverrideIn, RecordIn, ReferralIn, SupplementIn, WithdrawIn)
 from hotline.referrals.service import ReferralError
-from routing.referral_law import cite
-from routing.referral_offices import TYPE_KIND, TYPE_LABELS, match_office, no_office_message
-from routing.referral_rules import (ASSISTANCE, DEADLINE_KINDS, MATTERS, PROVINCES, VIOLENCE, ApplicationError,
-                                    assess_json)
+from routing.eligibility.law import cite
+from routing.eligibility.offices import TYPE_KIND, TYPE_LABELS, match_office, no_office_message
+from routing.eligibility.application import ASSISTANCE, DEADLINE_KINDS, MATTERS, PROVINCES, VIOLENCE, ApplicationError
+from routing.eligibility.rules import assess_json
 
 log = logging.getLogger("hotline.referrals")
 router = APIRouter(prefix="/api/referrals", tags=["referrals"])

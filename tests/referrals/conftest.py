@@ -1,8 +1,5 @@
-"""Referral test helpers: staff at given offices, a case opened the way intake opens one, and
-hardship rows for the pure rules."""
+"""Referral test helpers: staff at given offices, a case opened the way intake opens one."""
 from __future__ import annotations
-
-from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -11,18 +8,8 @@ from hotline.auth.service import create_user
 from hotline.contacts import service as contacts
 from hotline.database import session_scope
 from hotline.directory.models import Office
-from routing.referral_rules import HardshipRow
 
 PASSWORD = "referral-test-pw"
-
-# Sample provincial standards for the pure rules: two versions for 广东省 and a correction.
-STANDARDS = [
-    HardshipRow(1, "广东省", date(2021, 12, 1), 1, 2300.0, "参照最低工资标准", True),
-    HardshipRow(2, "广东省", date(2025, 3, 1), 1, 2500.0, "参照最低工资标准", True),
-    HardshipRow(3, "北京市", date(2023, 9, 1), 1, 2420.0, "参照最低工资标准", True),
-    HardshipRow(4, "北京市", date(2023, 9, 1), 2, 2450.0, "更正", False),
-]
-TODAY = date(2026, 6, 1)
 
 
 def office_id(engine, code: str) -> int:  # noqa: ANN001
