@@ -238,56 +238,6 @@ def update_office(office_id: int, body: directory_admin.OfficeIn,
     return directory_admin.office_out(row)
 
 
-# -- roster: the listings and removals the routing API does not have ----------------------------------
-@router.get("/roster/exceptions")
-def roster_exceptions(request: Request, session: Session = Depends(get_session, scope="function"),
-                      user: StaffUser = Depends(manager)) -> list[dict[str, Any]]:
-    from routing.models import RosterException
-
-    since = utcnow().astimezone(_tz(request)).date() - timedelta(days=7)
-    rows = session.execute(select(RosterException).where(RosterException.day >= since)
-                           .order_by(RosterException.day, RosterException.id)).scalars()
-    return [r.model_dump(mode="json") for r in rows]
-
-
-@router.delete("/roster/exceptions/{exception_id}")
-def remove_exception(exception_id: int, session: Session = Depends(get_session, scope="function"),
-                     user: StaffUser = Depends(manager)) -> dict[str, Any]:
-    from routing.models import RosterException
-
-    row = session.get(RosterException, exception_id)
-    if row is None:
-        raise HTTPException(status_code=404, detail=f"排班例外不存在 (exception {exception_id} not found)")
-    audit.record(session, action="roster.exception_removed", actor=actor_of(user), entity="roster_exception",
-                 entity_id=exception_id, before=row.model_dump(mode="json"))
-    session.delete(row)
-    return {"deleted": exception_id}
-
-
-@router.get("/roster/holidays")
-def roster_holidays(request: Request, session: Session = Depends(get_session, scope="function"),
-                    user: StaffUser = Depends(manager)) -> list[dict[str, Any]]:
-    from routing.models import Holiday
-
-    since = utcnow().astimezone(_tz(request)).date() - timedelta(days=31)
-    return [h.model_dump(mode="json") for h in
-            session.execute(select(Holiday).where(Holiday.day >= since).order_by(Holiday.day)).scalars()]
-
-
-@router.delete("/roster/holidays/{day}")
-def remove_holiday(day: str, session: Session = Depends(get_session, scope="function"),
-                   user: StaffUser = Depends(manager)) -> dict[str, Any]:
-    from routing.models import Holiday
-
-    row = session.get(Holiday, _day(day, date.today(), "day"))
-    if row is None:
-        raise HTTPException(status_code=404, detail=f"节假日不存在 (holiday {day} not found)")
-    audit.record(session, action="roster.holiday_removed", actor=actor_of(user), entity="holiday", entity_id=day,
-                 before=row.model_dump(mode="json"))
-    session.delete(row)
-    return {"deleted": day}
-
-
 # -- pages ---------------------------------------------------------------------------------------------
 @pages.get("/dashboard", include_in_schema=False)
 def dashboard_page(request: Request) -> Response:

@@ -68,11 +68,11 @@ def hit_dict(hit: Any) -> dict[str, Any]:
 
 
 def suggest_for_contact(session: Session, kb: Any, contact_id: int, utterance_id: int | None,
-                        top: int = 8) -> dict[str, Any] | None:
-    """Search with the conversation so far; store what is shown; log it; return the event."""
+                        texts: list[str], top: int = 8) -> dict[str, Any] | None:
+    """Search with the conversation so far (`texts`: the citizen's latest utterances, oldest first,
+    as `contacts.citizen_texts` reads them); store what is shown; log it; return the event."""
     from knowledge_base.query import build_query
 
-    texts = contacts.citizen_texts(session, contact_id)
     query = build_query(texts)
     if not query:
         return None
@@ -115,7 +115,7 @@ def assigned_to(session: Session, user_id: int, contact_id: int) -> bool:
     """Whether the contact is this lawyer's: they handle it (Contact.lawyer_id, as the console's
     own ownership check) or it is offered to them right now (an open, unexpired offer)."""
     from hotline.contacts.models import Contact
-    from routing.models import Offer
+    from hotline.queue.models import Offer
 
     contact = session.get(Contact, contact_id)
     if contact is None:

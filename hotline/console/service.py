@@ -57,7 +57,7 @@ def suggestions(session: Session, kb: Any, contact_id: int) -> dict[str, Any]:
 
 def my_contacts(session: Session, user_id: int) -> list[dict[str, Any]]:
     """The lawyer's running contacts and the one in wrap-up, with what the case panel needs."""
-    from routing.models import LawyerProfile
+    from hotline.roster.models import LawyerProfile
 
     profile = session.get(LawyerProfile, user_id)
     wrapup_id = profile.wrapup_contact_id if profile else None
@@ -84,7 +84,7 @@ def my_contacts(session: Session, user_id: int) -> list[dict[str, Any]]:
 
 def lawyers(session: Session) -> list[dict[str, Any]]:
     """Lawyers a contact can be transferred to, with their presence."""
-    from routing.models import LawyerProfile
+    from hotline.roster.models import LawyerProfile
 
     out = []
     for user in session.execute(select(StaffUser).where(StaffUser.role == "lawyer", StaffUser.active.is_(True))

@@ -14,6 +14,7 @@ from hotline.assist.models import RATING_REASONS
 from hotline.assist.service import hit_dict
 from hotline.auth.models import Role, StaffUser
 from hotline.console import service
+from hotline.console.socket import staff_socket
 from hotline.contacts.models import Contact
 from hotline.database import session_scope
 from hotline.deps import get_session, require_roles
@@ -128,3 +129,4 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(pages)
     app.include_router(staff.router)
+    app.add_api_websocket_route("/ws/staff", staff_socket)

@@ -19,7 +19,7 @@ from hotline.deps import get_session, require_roles
 from hotline.directory.models import Category
 from hotline.directory.service import get_category, list_offices
 from hotline.events import bus
-from hotline.referrals import drafts, hardship, packet, present, service
+from hotline.referrals import drafts, hardship, packet, present, service, steps
 from hotline.referrals.models import RECORD_LABELS, STATUS_LABELS, ReferralRecord
 from hotline.referrals.schemas import (CONSENT_METHODS, DECISION_CODES, DECISION_LABELS, PARTY_ROLES, DecisionIn,
                                        HardshipIn, OverrideIn, RecordIn, ReferralIn, SupplementIn, WithdrawIn)
@@ -177,7 +177,7 @@ def referral_detail(referral_id: int, session: Session = Depends(get_session, sc
 def packet_json(referral_id: int, request: Request, session: Session = Depends(get_session, scope="function"),
                 user: StaffUser = Depends(any_staff)) -> dict[str, Any]:
     referral, _ = service.load_for(session, referral_id, user)
-    service.log_packet(session, referral, user, "json")
+    steps.log_packet(session, referral, user, "json")
     return packet.build(session, referral, request.app.state.settings.timezone)
 
 
@@ -185,7 +185,7 @@ def packet_json(referral_id: int, request: Request, session: Session = Depends(g
 def packet_html(referral_id: int, request: Request, session: Session = Depends(get_session, scope="function"),
                 user: StaffUser = Depends(any_staff)) -> HTMLResponse:
     referral, _ = service.load_for(session, referral_id, user)
-    service.log_packet(session, referral, user, "html")
+    steps.log_packet(session, referral, user, "html")
     return HTMLResponse(packet.render_html(packet.build(session, referral, request.app.state.settings.timezone)))
 
 
@@ -216,19 +216,19 @@ def _act(session: Session, referral_id: int, user: StaffUser, fn: Any) -> dict[s
 @router.post("/{referral_id}/decision")
 def decision(referral_id: int, body: DecisionIn, session: Session = Depends(get_session, scope="function"),
              user: StaffUser = Depends(office_side)) -> dict[str, Any]:
-    return _act(session, referral_id, user, lambda r, c: service.decide(session, r, c, body, user))
+    return _act(session, referral_id, user, lambda r, c: steps.decide(session, r, c, body, user))
 
 
 @router.post("/{referral_id}/override")
 def override(referral_id: int, body: OverrideIn, session: Session = Depends(get_session, scope="function"),
              user: StaffUser = Depends(office_side)) -> dict[str, Any]:
-    return _act(session, referral_id, user, lambda r, c: service.override(session, r, c, body, user))
+    return _act(session, referral_id, user, lambda r, c: steps.override(session, r, c, body, user))
 
 
 @router.post("/{referral_id}/records", status_code=201)
 def add_record(referral_id: int, body: RecordIn, session: Session = Depends(get_session, scope="function"),
                user: StaffUser = Depends(office_side)) -> dict[str, Any]:
-    return _act(session, referral_id, user, lambda r, c: service.add_record(session, r, c, body, user))
+    return _act(session, referral_id, user, lambda r, c: steps.add_record(session, r, c, body, user))
 
 
 @router.post("/{referral_id}/supplement")
@@ -236,13 +236,13 @@ def supplement(referral_id: int, body: SupplementIn, request: Request,
                session: Session = Depends(get_session, scope="function"),
                user: StaffUser = Depends(referrers)) -> dict[str, Any]:
     today = _today(request)
-    return _act(session, referral_id, user, lambda r, c: service.supplement(session, r, c, body, user, today=today))
+    return _act(session, referral_id, user, lambda r, c: steps.supplement(session, r, c, body, user, today=today))
 
 
 @router.post("/{referral_id}/withdraw")
 def withdraw(referral_id: int, body: WithdrawIn, session: Session = Depends(get_session, scope="function"),
              user: StaffUser = Depends(referrers)) -> dict[str, Any]:
-    return _act(session, referral_id, user, lambda r, c: service.withdraw(session, r, c, body, user))
+    return _act(session, referral_id, user, lambda r, c: steps.withdraw(session, r, c, body, user))
 
 
 # -- installation -----------------------------------------------------------------------------------
