@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from hotline.assist.models import RATING_REASONS, BacklogItem, Suggestion
 from hotline.audit import service as audit
+from hotline.auth.actor import Actor
 from hotline.contacts import service as contacts
 from hotline.timeutil import utcnow
 
@@ -155,7 +156,7 @@ def act_on_suggestion(session: Session, suggestion_id: int, action: str, *, user
         raise AssistError(f"unknown action {action!r}")
     session.add(row)
     contact = contacts.get_contact(session, row.contact_id)
-    audit.record(session, action=f"suggestion.{action}", actor=f"staff:{user_id}", entity="suggestion",
+    audit.record(session, action=f"suggestion.{action}", actor=Actor.staff(user_id), entity="suggestion",
                  entity_id=row.id, case_id=contact.case_id, contact_id=row.contact_id,
                  data={"kind": row.kind, "ref_id": row.ref_id, "rating": rating, "reason": reason})
     if action == "rate" and rating == "unhelpful":  # `row` is one of batch_rows, with its new rating

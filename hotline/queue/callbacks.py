@@ -8,8 +8,10 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from hotline.audit import service as audit
+from hotline.auth.actor import Actor
 from hotline.contacts import service as contacts
-from hotline.queue.base import Config, Events, RoutingError, lock
+from hotline.contacts.models import Contact
+from hotline.queue.base import CALLBACK_PENDING, Config, Events, RoutingError, lock
 from hotline.queue.models import Callback
 from hotline.roster.service import on_duty
 from hotline.timeutil import utcnow
@@ -62,7 +64,7 @@ def claim_callback(session: Session, callback_id: int, user_id: int, now: dateti
     before = {"status": callback.status, "assigned_to": callback.assigned_to}
     callback.status, callback.assigned_to = "claimed", user_id
     session.add(callback)
-    audit.record(session, action="routing.callback_claimed", actor=f"staff:{user_id}", entity="callback",
+    audit.record(session, action="routing.callback_claimed", actor=Actor.staff(user_id), entity="callback",
                  entity_id=callback.id, case_id=contact.case_id, contact_id=contact.id, occurred_at=now,
                  before=before, after={"status": "claimed", "assigned_to": user_id})
     events.add("queues", {"type": "callback_claimed", "callback_id": callback.id, "user_id": user_id})
@@ -83,9 +85,16 @@ def finish_callback(session: Session, callback_id: int, user_id: int, outcome: s
     callback.status, callback.done_at, callback.assigned_to = "done", now, user_id
     callback.note = f"{callback.note}\n处理结果：{outcome}" if callback.note else f"处理结果：{outcome}"
     session.add(callback)
-    audit.record(session, action="routing.callback_done", actor=f"staff:{user_id}", entity="callback",
+    audit.record(session, action="routing.callback_done", actor=Actor.staff(user_id), entity="callback",
                  entity_id=callback.id, case_id=contact.case_id, contact_id=contact.id, occurred_at=now,
                  before=before, after={"status": "done", "assigned_to": user_id}, data={"outcome": outcome})
     events = Events()
     events.add("queues", {"type": "callback_done", "callback_id": callback.id, "user_id": user_id})
     return events
+
+
+def pending(session: Session) -> list[tuple[Callback, Contact]]:
+    """The callback list: open and claimed callbacks with their contacts, oldest first."""
+    return [(cb, ct) for cb, ct in session.execute(
+        select(Callback, Contact).join(Contact, Contact.id == Callback.contact_id)
+        .where(Callback.status.in_(CALLBACK_PENDING)).order_by(Callback.created_at, Callback.id)).all()]

@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from hotline.audit import service as audit
+from hotline.auth.actor import Actor
 from hotline.auth.models import StaffUser
 from hotline.contacts import service as contacts
 from hotline.contacts.models import Contact, ContactStatus
@@ -212,7 +213,7 @@ def accept(session: Session, offer_id: int, user_id: int, now: datetime | None =
     contact = contacts.get_contact(session, offer.contact_id)
     session.add_all([offer, entry])
     contacts.mark_answered(session, contact, user_id, at=now)
-    audit.record(session, action="routing.accept", actor=f"staff:{user_id}", entity="offer", entity_id=offer.id,
+    audit.record(session, action="routing.accept", actor=Actor.staff(user_id), entity="offer", entity_id=offer.id,
                  case_id=contact.case_id, contact_id=contact.id, occurred_at=now,
                  data={"answer_s": round((now - offer.offered_at).total_seconds(), 3)})
     callback = session.execute(select(Callback).where(Callback.contact_id == contact.id)).scalar_one_or_none()
@@ -258,7 +259,7 @@ def reject(session: Session, offer_id: int, user_id: int, now: datetime | None =
     now, config = now or utcnow(), config or Config()
     lock(session)
     offer = _open_offer(session, offer_id, user_id)
-    requeue(session, offer, "rejected", now, config, "routing.reject", f"staff:{user_id}", penalty=True)
+    requeue(session, offer, "rejected", now, config, "routing.reject", Actor.staff(user_id), penalty=True)
     events = Events()
     events.add("queues", {"type": "rejected", "contact_id": offer.contact_id})
     return events

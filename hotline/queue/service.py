@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from hotline.audit import service as audit
+from hotline.auth.actor import Actor
 from hotline.auth.models import StaffUser
 from hotline.cases import service as cases
 from hotline.contacts import service as contacts
@@ -21,6 +22,7 @@ from hotline.contacts.models import Contact, ContactStatus
 from hotline.directory.service import get_category
 from hotline.queue.base import CALLBACK_PENDING, RECORDING_PREFIX, Config, Events, RoutingError, loads, lock  # noqa: F401
 from hotline.queue.callbacks import claim_callback, create_callback, finish_callback  # noqa: F401 - the queue's API
+from hotline.queue.callbacks import pending as pending_callbacks  # noqa: F401 - the queue's API
 from hotline.queue.models import Offer, QueueEntry
 from hotline.queue.offers import accept, dispatch, pending_offers, reject, requeue  # noqa: F401 - the queue's API
 from hotline.queue.snapshot import snapshot  # noqa: F401 - the queue's API
@@ -44,13 +46,13 @@ def set_presence(session: Session, user_id: int, state: str, now: datetime | Non
     if state == "available" and before != "available":
         row.idle_since = now
     session.add(row)
-    audit.record(session, action="presence.changed", actor=f"staff:{user_id}", entity="lawyer", entity_id=user_id,
+    audit.record(session, action="presence.changed", actor=Actor.staff(user_id), entity="lawyer", entity_id=user_id,
                  before={"state": before}, after={"state": state}, occurred_at=now)
     events = Events()
     if state in ("break", "offline"):  # pending offers go back to the queue, to be offered to someone else
         for offer in session.execute(select(Offer).where(Offer.user_id == user_id,
                                                          Offer.status == "offered")).scalars().all():
-            requeue(session, offer, "cancelled", now, Config(), "routing.offer_withdrawn", f"staff:{user_id}",
+            requeue(session, offer, "cancelled", now, Config(), "routing.offer_withdrawn", Actor.staff(user_id),
                      penalty=False)
             events.add(f"staff:{user_id}", {"type": "offer_cancelled", "offer_id": offer.id,
                                             "contact_id": offer.contact_id, "reason": state})
@@ -175,7 +177,7 @@ def finish_wrapup(session: Session, user_id: int, disposition: str, now: datetim
         contact = contacts.get_contact(session, row.wrapup_contact_id)
         contact.disposition = disposition[:60]
         session.add(contact)
-    audit.record(session, action="routing.wrapup", actor=f"staff:{user_id}", entity="lawyer", entity_id=user_id,
+    audit.record(session, action="routing.wrapup", actor=Actor.staff(user_id), entity="lawyer", entity_id=user_id,
                  contact_id=row.wrapup_contact_id, case_id=contact.case_id if contact else None, occurred_at=now,
                  data={"disposition": disposition, "overdue": bool(row.wrapup_until and row.wrapup_until < now)})
     session.flush()
@@ -226,9 +228,9 @@ def transfer(session: Session, contact_id: int, from_user: int, to_user: int, re
         entry.lawyer_id = to_user
         session.add(entry)
     if contact.case_id is not None:
-        cases.hand_over(session, cases.get_case(session, contact.case_id), to_user, actor=f"staff:{from_user}",
+        cases.hand_over(session, cases.get_case(session, contact.case_id), to_user, actor=Actor.staff(from_user),
                         reason=f"转接: {reason}")
-    audit.record(session, action="routing.transfer", actor=f"staff:{from_user}", entity="contact",
+    audit.record(session, action="routing.transfer", actor=Actor.staff(from_user), entity="contact",
                  entity_id=contact_id, case_id=contact.case_id, contact_id=contact_id, occurred_at=now,
                  before={"lawyer_id": before}, after={"lawyer_id": to_user}, data={"reason": reason})
     events = Events()

@@ -7,16 +7,13 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from hotline.auth.permissions import Lawyer, SessionDep, Staff, supervises
 from hotline.contacts import flows as contact_flows
 from hotline.contacts import service as contacts
-from hotline.contacts.models import Contact
 from hotline.privacy import redact
 from hotline.queue import flows, service
-from hotline.queue.models import Callback
 from hotline.roster.service import RosterError
 
 router = APIRouter(prefix="/api/routing", tags=["routing"])
@@ -99,14 +96,11 @@ def routing_state(request: Request, session: SessionDep, user: Staff) -> dict:
 def callbacks(session: SessionDep, user: Staff) -> list[dict]:
     """The callback list (open and claimed, oldest first); the citizen's words are redacted: the
     list goes to every lawyer, the full text stays in the case record."""
-    rows = session.execute(select(Callback, Contact).join(Contact, Contact.id == Callback.contact_id)
-                           .where(Callback.status.in_(service.CALLBACK_PENDING))
-                           .order_by(Callback.created_at, Callback.id)).all()
     return [{**cb.model_dump(mode="json"), **_note_and_recording(cb.note), "channel": ct.channel,
              "case_id": ct.case_id,
              "transcript": [redact(u.text) for u in contacts.transcript(session, ct.id)
                             if u.speaker == "citizen"][-5:]}
-            for cb, ct in rows]
+            for cb, ct in service.pending_callbacks(session)]
 
 
 def _note_and_recording(note: str) -> dict[str, str | None]:

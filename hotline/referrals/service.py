@@ -17,7 +17,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from hotline.audit import service as audit
+from hotline.auth.actor import Actor
 from hotline.auth.models import Role, StaffUser
+from hotline.auth.permissions import may_act_on_referral, may_see_case, supervises
 from hotline.cases import service as cases
 from hotline.cases.models import Case, CaseStatus
 from hotline.contacts import service as contacts
@@ -74,9 +76,6 @@ def local_today(tz: str = "Asia/Shanghai") -> date:
     return datetime.now(ZoneInfo(tz)).date()
 
 
-def actor_of(user: StaffUser) -> str:
-    return f"staff:{user.id}"
-
 
 # -- who may see and do what ---------------------------------------------------------------------
 def is_office_staff(user: StaffUser, referral: Referral) -> bool:
@@ -85,7 +84,7 @@ def is_office_staff(user: StaffUser, referral: Referral) -> bool:
 
 
 def is_referrer(user: StaffUser, referral: Referral, case: Case) -> bool:
-    return user.role in (Role.manager, Role.admin) or referral.created_by == user.id or case.owner_id == user.id
+    return may_act_on_referral(user, referral, case)
 
 
 def can_view(user: StaffUser, referral: Referral, case: Case) -> bool:
@@ -98,7 +97,7 @@ def sees_raw(user: StaffUser, referral: Referral, case: Case) -> bool:
 
 
 def may_decide(user: StaffUser, referral: Referral) -> bool:
-    return is_office_staff(user, referral) or user.role in (Role.manager, Role.admin)
+    return is_office_staff(user, referral) or supervises(user)
 
 
 def may_override(user: StaffUser, referral: Referral) -> bool:
@@ -169,7 +168,7 @@ def record_event(session: Session, referral: Referral, event: str, user: StaffUs
            reason: str = "", code: str = "", data: dict[str, Any] | None = None,
            occurred_at: datetime | None = None) -> ReferralEvent:
     row = ReferralEvent(referral_id=referral.id, event=event, from_status=referral.status if to_status else None,
-                        to_status=to_status, actor=actor_of(user) if user else "system",
+                        to_status=to_status, actor=Actor.of(user) if user else "system",
                         actor_id=user.id if user else None, reason=reason, code=code, data=data or {},
                         occurred_at=as_utc(occurred_at) or utcnow(), recorded_at=utcnow())
     session.add(row)
@@ -261,7 +260,7 @@ def case_back_to_work(session: Session, case: Case, referral: Referral, user: St
     """A rejected or withdrawn referral returns the case to 办理 unless another one is still open."""
     others = [r for r in for_case(session, case.id) if r.id != referral.id and r.status in OPEN_STATUSES]
     if not others and case.status == CaseStatus.referred:
-        cases.move(session, case, CaseStatus.in_progress, actor=actor_of(user) if user else "system", reason=why)
+        cases.move(session, case, CaseStatus.in_progress, actor=Actor.of(user) if user else "system", reason=why)
 
 
 # -- creation --------------------------------------------------------------------------------------
@@ -270,7 +269,7 @@ def create(session: Session, case_id: int, body: ReferralIn, user: StaffUser, *,
     case = session.get(Case, case_id)
     if case is None:
         raise ReferralError(404, f"案件不存在 (case {case_id} not found)")
-    if not (user.role in (Role.manager, Role.admin) or case.owner_id == user.id):
+    if not may_see_case(user, case):
         raise ReferralError(403, "只有案件负责人或管理人员可以转介 (case owner or manager only)")
     if case.status in (CaseStatus.closed, CaseStatus.followed_up):
         raise ReferralError(409, f"案件已办结，不能转介；请先恢复办理 (case {case.reference} is {case.status})")
@@ -334,7 +333,7 @@ def create(session: Session, case_id: int, body: ReferralIn, user: StaffUser, *,
         session.add(ReferralRecord(referral_id=referral.id, record_type="application", title="人民调解申请书（热线代拟）",
                                    note=_application_text(referral, office, citizen, consent), generated=True,
                                    created_by=user.id))
-    audit.record(session, action="referral.created", actor=actor_of(user), entity="referral", entity_id=referral.id,
+    audit.record(session, action="referral.created", actor=Actor.of(user), entity="referral", entity_id=referral.id,
                  case_id=case.id, contact_id=contact_id,
                  data={"reference": referral.reference, "type": body.type, "office_id": office.id,
                        "office": office.name, "area": area, "matched_area": matched_area, "category": category_code,
@@ -345,7 +344,7 @@ def create(session: Session, case_id: int, body: ReferralIn, user: StaffUser, *,
                        "hardship_standard_id": referral.hardship_standard_id,
                        "consent": consent})
     if case.status != CaseStatus.referred:
-        cases.move(session, case, CaseStatus.referred, actor=actor_of(user),
+        cases.move(session, case, CaseStatus.referred, actor=Actor.of(user),
                    reason=f"转介{TYPE_LABELS[body.type]}：{office.name}（{referral.reference}）")
     events = Events()
     publish(events, referral, case)

@@ -15,14 +15,18 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from hotline.audit import service as audit
+from hotline.auth.actor import Actor
 from hotline.auth.models import StaffUser
 from hotline.cases.models import Case
 from hotline.contacts import service as contacts
 from hotline.contacts.models import Channel, Contact, ContactStatus, Speaker
 from hotline.directory.models import Office
 from hotline.referrals.models import FINAL_STATUSES, RECORD_LABELS, STATUS_LABELS, Referral, ReferralRecord
-from hotline.referrals.schemas import (DECISION_CODES, LEGAL_AID_TYPES, DecisionIn, OverrideIn, RecordIn, SupplementIn, WithdrawIn)
-from hotline.referrals.service import (DECISION_FROM, DECISION_TO, DECISION_VERBS, JUDICIAL_CONFIRMATION_DAYS, MAX_ATTACHMENT, RECORD_MOVES, WITHDRAW_FROM, Events, ReferralError, actor_of, assess, case_back_to_work, deadlines, is_office_staff, is_referrer, may_decide, may_override, publish, record_event)
+from hotline.referrals.schemas import DECISION_CODES, LEGAL_AID_TYPES, DecisionIn, OverrideIn, RecordIn, SupplementIn, WithdrawIn
+from hotline.referrals.service import (DECISION_FROM, DECISION_TO, DECISION_VERBS, JUDICIAL_CONFIRMATION_DAYS,
+                                       MAX_ATTACHMENT, RECORD_MOVES, WITHDRAW_FROM, Events, ReferralError, assess,
+                                       case_back_to_work, deadlines, is_office_staff, is_referrer, may_decide,
+                                       may_override, publish, record_event)
 from hotline.timeutil import as_utc, utcnow
 from routing.eligibility.law import MEDIATION_LAW, cite
 
@@ -87,7 +91,7 @@ def decide(session: Session, referral: Referral, case: Case, body: DecisionIn, u
            occurred_at=body.occurred_at)
     referral.decision = decision
     session.add(referral)
-    audit.record(session, action="referral.decided", actor=actor_of(user), entity="referral", entity_id=referral.id,
+    audit.record(session, action="referral.decided", actor=Actor.of(user), entity="referral", entity_id=referral.id,
                  case_id=case.id, before={"status": before}, after={"status": to_status},
                  data={"reference": referral.reference, "decision": body.decision, "code": code,
                        "reason": decision["reason"], "office_reference": decision["office_reference"],
@@ -124,7 +128,7 @@ def override(session: Session, referral: Referral, case: Case, body: OverrideIn,
                                       "economic_review": assessment.get("economic_review")}}
     session.add(referral)
     record_event(session, referral, "override", user, reason=body.reason.strip(), data={"before": before, "after": after})
-    audit.record(session, action="referral.override", actor=actor_of(user), entity="referral", entity_id=referral.id,
+    audit.record(session, action="referral.override", actor=Actor.of(user), entity="referral", entity_id=referral.id,
                  case_id=case.id, before=before, after=after,
                  data={"reference": referral.reference, "reason": body.reason.strip()})
     events = Events()
@@ -179,7 +183,7 @@ def add_record(session: Session, referral: Referral, case: Case, body: RecordIn,
            code=body.record_type, data={"record_id": record.id, "record_type": body.record_type,
                                         "attachment": record.sha256 is not None},
            occurred_at=occurred)
-    audit.record(session, action="referral.record", actor=actor_of(user), entity="referral", entity_id=referral.id,
+    audit.record(session, action="referral.record", actor=Actor.of(user), entity="referral", entity_id=referral.id,
                  case_id=case.id, before={"status": before}, after={"status": referral.status},
                  data={"reference": referral.reference, "record_id": record.id, "record_type": body.record_type,
                        "label": RECORD_LABELS[body.record_type], "note": body.note.strip(),
@@ -219,7 +223,7 @@ def supplement(session: Session, referral: Referral, case: Case, body: Supplemen
                                    note=body.note.strip(), created_by=user.id))
     before = referral.status
     record_event(session, referral, "supplement", user, to_status="submitted", reason=body.note.strip()[:500], data=data)
-    audit.record(session, action="referral.supplemented", actor=actor_of(user), entity="referral",
+    audit.record(session, action="referral.supplemented", actor=Actor.of(user), entity="referral",
                  entity_id=referral.id, case_id=case.id, before={"status": before}, after={"status": "submitted"},
                  data={"reference": referral.reference, **data})
     events = Events()
@@ -236,7 +240,7 @@ def withdraw(session: Session, referral: Referral, case: Case, body: WithdrawIn,
         raise ReferralError(422, "撤回须写明原因 (a reason is required)", [{"field": "reason", "message": "须写明原因"}])
     before = referral.status
     record_event(session, referral, "withdrawn", user, to_status="withdrawn", reason=body.reason.strip())
-    audit.record(session, action="referral.withdrawn", actor=actor_of(user), entity="referral", entity_id=referral.id,
+    audit.record(session, action="referral.withdrawn", actor=Actor.of(user), entity="referral", entity_id=referral.id,
                  case_id=case.id, before={"status": before}, after={"status": "withdrawn"},
                  data={"reference": referral.reference, "reason": body.reason.strip()})
     case_back_to_work(session, case, referral, user, f"转介 {referral.reference} 已撤回：{body.reason.strip()}")
@@ -246,5 +250,5 @@ def withdraw(session: Session, referral: Referral, case: Case, body: WithdrawIn,
 
 
 def log_packet(session: Session, referral: Referral, user: StaffUser, fmt: str) -> None:
-    audit.record(session, action="referral.packet", actor=actor_of(user), entity="referral", entity_id=referral.id,
+    audit.record(session, action="referral.packet", actor=Actor.of(user), entity="referral", entity_id=referral.id,
                  case_id=referral.case_id, data={"reference": referral.reference, "format": fmt})

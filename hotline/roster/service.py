@@ -86,6 +86,20 @@ def profile(session: Session, user_id: int) -> LawyerProfile:
     return row
 
 
+def lawyers(session: Session) -> list[dict[str, Any]]:
+    """Active lawyers with their profiles (skills, languages, capacities, presence)."""
+    out = []
+    for u in session.execute(select(StaffUser).where(StaffUser.role == "lawyer", StaffUser.active.is_(True))).scalars():
+        p = session.get(LawyerProfile, u.id)
+        out.append({"user_id": u.id, "username": u.username, "name": u.display_name,
+                    **(p.model_dump(mode="json", exclude={"user_id"}) if p else {})})
+    return out
+
+
+def shifts(session: Session) -> list[Shift]:
+    return list(session.execute(select(Shift).order_by(Shift.user_id, Shift.id)).scalars())
+
+
 # -- changes (managers): each one an audit entry --------------------------------------------------------
 def update_lawyer(session: Session, user_id: int, changes: dict[str, Any], *, actor: str) -> LawyerProfile:
     """Skills, languages and capacities of a lawyer; unknown skills are refused (ValueError)."""

@@ -9,14 +9,12 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlmodel import Session
 
 from hotline.auth.actor import Actor
-from hotline.auth.models import StaffUser
 from hotline.auth.permissions import Manager, SessionDep, Staff
 from hotline.roster import service
-from hotline.roster.models import Holiday, LawyerProfile, RosterException, Shift
+from hotline.roster.models import Holiday, RosterException, Shift
 from hotline.timeutil import utcnow
 
 router = APIRouter(prefix="/api/routing", tags=["roster"])
@@ -49,12 +47,7 @@ class LawyerIn(BaseModel):
 
 @router.get("/lawyers")
 def lawyers(session: SessionDep, user: Staff) -> list[dict]:
-    out = []
-    for u in session.execute(select(StaffUser).where(StaffUser.role == "lawyer", StaffUser.active.is_(True))).scalars():
-        p = session.get(LawyerProfile, u.id)
-        out.append({"user_id": u.id, "username": u.username, "name": u.display_name,
-                    **(p.model_dump(mode="json", exclude={"user_id"}) if p else {})})
-    return out
+    return service.lawyers(session)
 
 
 @router.put("/lawyers/{user_id}")
@@ -81,7 +74,7 @@ class ShiftIn(BaseModel):
 
 @router.get("/shifts")
 def list_shifts(session: SessionDep, user: Staff) -> list[dict]:
-    return [s.model_dump(mode="json") for s in session.execute(select(Shift).order_by(Shift.user_id, Shift.id)).scalars()]
+    return [s.model_dump(mode="json") for s in service.shifts(session)]
 
 
 @router.post("/shifts")

@@ -91,7 +91,7 @@ def contact_for_call(session: Session, call_sid: str) -> Contact:
 
 def call_status(session: Session, contact: Contact, status: str, *, occurred_at: datetime | None = None,
                 data: dict[str, Any] | None = None) -> bool:
-    """A status callback. Returns True when it ended the contact (then run the end hooks)."""
+    """A status callback. Returns True when it ended the contact (then run `contacts.flows.contact_ended`)."""
     name = STATUS_NAMES.get(status)
     if name is None:
         raise VoiceError(f"未知的通话状态 (unknown CallStatus {status!r})")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import Response
@@ -23,12 +23,13 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from hotline.auth.models import Role, StaffUser
+from hotline.auth.permissions import SessionDep
 from hotline.contacts import flows
 from hotline.contacts import service as contacts
 from hotline.contacts.models import ContactStatus
 from hotline.contacts.service import ContactError
 from hotline.database import session_scope
-from hotline.deps import get_session, require_roles
+from hotline.deps import require_roles
 from hotline.events import bus
 from hotline.queue import flows as queue_flows
 from hotline.queue import service as queue
@@ -39,6 +40,8 @@ from hotline.voice import twiml
 from hotline.voice.media import LIVE, media_socket
 from hotline.voice.recognition import Recognition
 from hotline.voice.signature import verified_params
+
+TwilioParams = Annotated[dict, Depends(verified_params)]  # checked X-Twilio-Signature first
 
 log = logging.getLogger("hotline.voice")
 router = APIRouter(tags=["voice"])
@@ -77,8 +80,8 @@ def _publish(events: queue.Events | None, state: Any) -> None:
 
 
 @router.post("/twilio/voice")
-def incoming(request: Request, background: BackgroundTasks, params: dict = Depends(verified_params),
-             session: Session = Depends(get_session, scope="function")) -> Response:
+def incoming(request: Request, background: BackgroundTasks, params: TwilioParams,
+             session: SessionDep) -> Response:
     settings = request.app.state.settings
     request.app.state.voice_recognition.warm_up()  # the model loads while the greeting plays
     try:
@@ -98,8 +101,7 @@ def incoming(request: Request, background: BackgroundTasks, params: dict = Depen
 
 
 @router.post("/twilio/voice/next")
-def next_step(request: Request, attempt: int = 0, params: dict = Depends(verified_params),
-              session: Session = Depends(get_session, scope="function")) -> Response:
+def next_step(request: Request, params: TwilioParams, session: SessionDep, attempt: int = 0) -> Response:
     settings = request.app.state.settings
     contact = _contact(session, params)
     if contact is None:
@@ -120,8 +122,7 @@ def next_step(request: Request, attempt: int = 0, params: dict = Depends(verifie
 
 
 @router.post("/twilio/voice/dial")
-def dial_ended(request: Request, params: dict = Depends(verified_params),
-               session: Session = Depends(get_session, scope="function")) -> Response:
+def dial_ended(request: Request, params: TwilioParams, session: SessionDep) -> Response:
     settings = request.app.state.settings
     contact = _contact(session, params)
     if contact is None:
@@ -138,8 +139,7 @@ def dial_ended(request: Request, params: dict = Depends(verified_params),
 
 
 @router.post("/twilio/voice/rating")
-def rating(request: Request, attempt: int = 0, params: dict = Depends(verified_params),
-           session: Session = Depends(get_session, scope="function")) -> Response:
+def rating(request: Request, params: TwilioParams, session: SessionDep, attempt: int = 0) -> Response:
     settings = request.app.state.settings
     contact = _contact(session, params)
     if contact is None:
@@ -160,7 +160,7 @@ def rating(request: Request, attempt: int = 0, params: dict = Depends(verified_p
 
 
 @router.post("/twilio/voice/recording")
-async def recording(request: Request, params: dict = Depends(verified_params)) -> Response:
+async def recording(request: Request, params: TwilioParams) -> Response:
     """The voice message ended. Its words were transcribed live from the forked stream; wait until
     the last of them is stored (this endpoint waits, so it uses its own session afterwards)."""
     settings, state = request.app.state.settings, request.app.state
@@ -197,8 +197,8 @@ async def recording(request: Request, params: dict = Depends(verified_params)) -
 
 
 @router.post("/twilio/voice/status")
-def status_callback(request: Request, background: BackgroundTasks, params: dict = Depends(verified_params),
-                    session: Session = Depends(get_session, scope="function")) -> Response:
+def status_callback(request: Request, background: BackgroundTasks, params: TwilioParams,
+                    session: SessionDep) -> Response:
     contact = _contact(session, params)
     if contact is None:
         raise HTTPException(status_code=404, detail="未知的通话 (unknown CallSid)")
