@@ -53,7 +53,7 @@ def set_presence(session: Session, user_id: int, state: str, now: datetime | Non
         for offer in session.execute(select(Offer).where(Offer.user_id == user_id,
                                                          Offer.status == "offered")).scalars().all():
             requeue(session, offer, "cancelled", now, Config(), "routing.offer_withdrawn", Actor.staff(user_id),
-                     penalty=False)
+                    penalty=False)
             events.add(f"staff:{user_id}", {"type": "offer_cancelled", "offer_id": offer.id,
                                             "contact_id": offer.contact_id, "reason": state})
     events.add("queues", {"type": "presence", "user_id": user_id, "state": state})
