@@ -8,6 +8,7 @@ import { renderSuggestions } from './suggestions.js';
 import { loadCase, saveCase } from './case.js';
 import { showWrapup, hideWrapup } from './transfer.js';
 import { CB, refreshCallbacks, focusCallbacks } from './callbacks.js';
+import './referral.js';  // the referral dialog: its buttons' listeners
 
 // -- sound: a short two-tone beep made in the browser (no audio files) ---------------------------
 export let audio = null;
