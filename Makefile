@@ -27,7 +27,10 @@ run: install
 	$(BIN)/hotline kb train --if-missing
 	$(BIN)/hotline serve
 
+# The import contracts first (pyproject.toml [tool.importlinter]): a lower layer importing a higher
+# one fails the build before the suite runs (tests/test_architecture.py checks them again).
 test: install
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # Regenerate the pre-release baseline migration after changing a model.

@@ -1,8 +1,8 @@
 """Service levels and volumes computed from the audit log.
 
 Pure part: `fold(entries)` turns audit entries into one `ContactFacts` per contact; the
-functions after it (`service_levels`, `per_lawyer`, `volume`, `peak_hours`) compute figures from
-those facts. Service part: `load_facts(session, start, end)` reads the entries of the contacts
+functions after it (`service_levels`, `per_lawyer`, and `admin.volumes`: `volume`, `peak_hours`)
+compute figures from those facts. Service part: `load_facts(session, start, end)` reads the entries of the contacts
 that entered the queue in [start, end), and `report(...)` assembles what the dashboard shows.
 The exact definitions are in docs/pages.md ("Service levels"); keep the two in step.
 """
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlmodel import Session
 
+from admin.volumes import CHANNEL_LABELS, auto_granularity, bucket_start, peak_hours, volume
 from hotline.audit.models import AuditEntry
 from hotline.timeutil import as_utc, utcnow
 
@@ -27,8 +28,6 @@ ACTIONS = ("routing.enqueued", "routing.categorised", "routing.offer", "routing.
            "routing.timeout", "routing.abandoned", "routing.callback", "routing.transfer", "contact.answered",
            "contact.ended", "routing.wrapup_started", "routing.wrapup", "contact.rated")
 
-CHANNEL_LABELS = {"call": "电话", "chat": "在线"}
-WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 
 
 class EntryLike(Protocol):
@@ -293,90 +292,6 @@ def per_lawyer(facts: Iterable[ContactFacts], names: dict[int, str] | None = Non
     return sorted(out, key=lambda r: (-r["handled"], r["name"]))
 
 
-# -- time buckets (local time) ---------------------------------------------------------------------
-def bucket_start(at: datetime, granularity: str, tz: ZoneInfo) -> datetime:
-    local = at.astimezone(tz)
-    if granularity == "hour":
-        return local.replace(minute=0, second=0, microsecond=0)
-    day = datetime.combine(local.date(), time(0, 0), tz)
-    if granularity == "week":
-        return day - timedelta(days=local.weekday())
-    return day
-
-
-def _next_bucket(start: datetime, granularity: str, tz: ZoneInfo) -> datetime:
-    if granularity == "hour":  # an hour later in absolute time, re-expressed locally
-        return (start.astimezone(ZoneInfo("UTC")) + timedelta(hours=1)).astimezone(tz)
-    step = 7 if granularity == "week" else 1
-    return datetime.combine(start.date() + timedelta(days=step), time(0, 0), tz)
-
-
-def bucket_label(start: datetime, granularity: str) -> str:
-    if granularity == "hour":
-        return start.strftime("%Y-%m-%d %H:00")
-    return start.strftime("%Y-%m-%d")
-
-
-def auto_granularity(start: datetime, end: datetime) -> str:
-    span = end - start
-    if span <= timedelta(days=3):
-        return "hour"
-    if span <= timedelta(days=62):
-        return "day"
-    return "week"
-
-
-def volume(facts: Iterable[ContactFacts], start: datetime, end: datetime, tz: ZoneInfo,
-           granularity: str = "day", category_names: dict[str, str] | None = None) -> dict[str, Any]:
-    """Contacts entering the queue per bucket, by channel and by category (zero-filled)."""
-    category_names = category_names or {}
-    labels: list[str] = []
-    index: dict[str, int] = {}
-    cursor = bucket_start(start, granularity, tz)
-    while cursor < end.astimezone(tz) and len(labels) < 2000:
-        index[bucket_label(cursor, granularity)] = len(labels)
-        labels.append(bucket_label(cursor, granularity))
-        cursor = _next_bucket(cursor, granularity, tz)
-    by_channel: dict[str, list[int]] = {}
-    by_category: dict[str, list[int]] = {}
-    total = [0] * len(labels)
-    for f in facts:
-        if f.enqueued_at is None:
-            continue
-        i = index.get(bucket_label(bucket_start(f.enqueued_at, granularity, tz), granularity))
-        if i is None:
-            continue
-        total[i] += 1
-        channel = CHANNEL_LABELS.get(f.channel, f.channel or "未知")
-        by_channel.setdefault(channel, [0] * len(labels))[i] += 1
-        category = category_names.get(f.skill, f.skill or "未分类")
-        by_category.setdefault(category, [0] * len(labels))[i] += 1
-    return {"granularity": granularity, "labels": labels, "total": total,
-            "by_channel": dict(sorted(by_channel.items())),
-            "by_category": dict(sorted(by_category.items(), key=lambda kv: -sum(kv[1])))}
-
-
-def peak_hours(facts: Iterable[ContactFacts], tz: ZoneInfo, start: datetime, end: datetime) -> dict[str, Any]:
-    """Arrivals per weekday × local hour: totals, and the average per occurrence of that weekday
-    in the range (so a range of three Mondays divides Monday's counts by three)."""
-    counts = [[0] * 24 for _ in range(7)]
-    for f in facts:
-        if f.enqueued_at is not None:
-            local = f.enqueued_at.astimezone(tz)
-            counts[local.weekday()][local.hour] += 1
-    occurrences = Counter()
-    day = start.astimezone(tz).date()
-    last = (end - timedelta(microseconds=1)).astimezone(tz).date()
-    while day <= last:
-        occurrences[day.weekday()] += 1
-        day += timedelta(days=1)
-    average = [[round(c / occurrences[w], 2) if occurrences[w] else 0.0 for c in row] for w, row in enumerate(counts)]
-    by_hour = [sum(counts[w][h] for w in range(7)) for h in range(24)]
-    ranked = sorted(range(24), key=lambda h: (-by_hour[h], h))
-    return {"weekdays": WEEKDAYS, "hours": list(range(24)), "counts": counts, "average": average,
-            "by_hour": by_hour, "top_hours": [h for h in ranked[:3] if by_hour[h] > 0]}
-
-
 # -- reading the log -------------------------------------------------------------------------------
 def load_facts(session: Session, start: datetime, end: datetime) -> dict[int, ContactFacts]:
     """Facts for the contacts that entered the queue in [start, end): all their entries, also the
@@ -403,7 +318,7 @@ def opened_count(session: Session, start: datetime, end: datetime) -> dict[str, 
 def staffing(session: Session, tz: ZoneInfo, week_of: datetime) -> list[list[int]]:
     """Lawyers rostered on duty per weekday × hour (at half past) in the week containing `week_of`."""
     from routing import roster
-    from routing.models import Holiday, RosterException, Shift
+    from hotline.roster.models import Holiday, RosterException, Shift
 
     rules = [roster.ShiftRule(s.user_id, s.days, roster.parse_time(s.start), roster.parse_time(s.end), s.kind,
                               s.valid_from, s.valid_to) for s in session.execute(select(Shift)).scalars()]

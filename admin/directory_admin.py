@@ -100,12 +100,8 @@ def save_category(session: Session, body: CategoryIn, *, actor: str, code: str |
     changes = _changes(row, body, {"code"})
     if not changes:
         return row
-    before = {k: getattr(row, k) for k in changes}
-    for key, value in changes.items():
-        setattr(row, key, value)
-    session.add(row)
-    audit.record(session, action="directory.category_updated", actor=actor, entity="category", entity_id=row.code,
-                 before=before, after=changes)
+    audit.record_update(session, row, changes, action="directory.category_updated", actor=actor, entity="category",
+                        entity_id=row.code)
     return row
 
 
@@ -145,12 +141,8 @@ def save_office(session: Session, body: OfficeIn, *, actor: str, office_id: int 
     changes = _changes(row, body, {"code"})
     if not changes:
         return row
-    before = {k: getattr(row, k) for k in changes}
-    for key, value in changes.items():
-        setattr(row, key, value)
-    session.add(row)
-    audit.record(session, action="directory.office_updated", actor=actor, entity="office", entity_id=row.id,
-                 before=before, after=changes)
+    audit.record_update(session, row, changes, action="directory.office_updated", actor=actor, entity="office",
+                        entity_id=row.id)
     return row
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from admin import analytics
+from admin.volumes import CHANNEL_LABELS
 from hotline.auth.models import StaffUser
 from hotline.cases.models import Case
 from hotline.contacts.models import Contact, SatisfactionRating
@@ -75,7 +76,7 @@ def contacts_csv(session: Session, start: datetime, end: datetime, tz: ZoneInfo,
                                     .where(SatisfactionRating.contact_id.in_(ids))).all()) if ids else {}
     rows: list[list[Any]] = [CONTACT_COLUMNS]
     for f in facts:
-        rows.append([f.contact_id, refs.get(f.contact_id, ""), analytics.CHANNEL_LABELS.get(f.channel, f.channel),
+        rows.append([f.contact_id, refs.get(f.contact_id, ""), CHANNEL_LABELS.get(f.channel, f.channel),
                      categories.get(f.skill, f.skill), _local(f.enqueued_at, tz), _local(f.answered_at, tz),
                      f.queue_wait_s if f.answered else f.abandon_wait_s, RESULT_LABELS[_result(f, th)],
                      names.get(f.handler, "") if f.handler else "", f.talk_s, f.wrapup_s, redact(f.disposition),

@@ -10,15 +10,16 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from admin import analytics, casework, directory_admin, exports, kb_admin
 from hotline.assist.models import RATING_REASONS
 from hotline.audit import service as audit
+from hotline.auth.actor import Actor
 from hotline.auth.models import Role, StaffUser
+from hotline.auth.permissions import SessionDep
 from hotline.database import session_scope
-from hotline.deps import actor_of, get_session, require_roles
+from hotline.deps import require_roles
 from hotline.directory.models import Category, OfficeKind
 from hotline.timeutil import utcnow
 from hotline.web.staff import staff_page
@@ -69,7 +70,7 @@ class Range:
 
 # -- dashboard data --------------------------------------------------------------------------------
 @router.get("/report")
-def report(rng: Range = Depends(), session: Session = Depends(get_session, scope="function"),
+def report(session: SessionDep, rng: Range = Depends(),
            user: StaffUser = Depends(manager)) -> dict[str, Any]:
     data = analytics.report(session, rng.start, rng.end, rng.tz, rng.thresholds, rng.granularity)
     data["range"].update({"start_day": rng.start_day.isoformat(), "end_day": rng.end_day.isoformat()})
@@ -84,26 +85,26 @@ def _csv_response(text: str, name: str) -> Response:
 
 
 @router.get("/export/contacts.csv")
-def export_contacts(rng: Range = Depends(), session: Session = Depends(get_session, scope="function"),
+def export_contacts(session: SessionDep, rng: Range = Depends(),
                     user: StaffUser = Depends(manager)) -> Response:
     text = exports.contacts_csv(session, rng.start, rng.end, rng.tz, rng.thresholds)
-    audit.record(session, action="export.contacts", actor=actor_of(user), entity="export",
+    audit.record(session, action="export.contacts", actor=Actor.of(user), entity="export",
                  data={"start": rng.start_day.isoformat(), "end": rng.end_day.isoformat()})
     return _csv_response(text, f"12348-contacts-{rng.filename}.csv")
 
 
 @router.get("/export/service-levels.csv")
-def export_service_levels(rng: Range = Depends(), session: Session = Depends(get_session, scope="function"),
+def export_service_levels(session: SessionDep, rng: Range = Depends(),
                           user: StaffUser = Depends(manager)) -> Response:
     data = analytics.report(session, rng.start, rng.end, rng.tz, rng.thresholds, rng.granularity)
-    audit.record(session, action="export.service_levels", actor=actor_of(user), entity="export",
+    audit.record(session, action="export.service_levels", actor=Actor.of(user), entity="export",
                  data={"start": rng.start_day.isoformat(), "end": rng.end_day.isoformat()})
     return _csv_response(exports.service_levels_csv(data), f"12348-service-levels-{rng.filename}.csv")
 
 
 # -- knowledge base --------------------------------------------------------------------------------
 @router.get("/kb/backlog")
-def kb_backlog(resolved: bool = False, session: Session = Depends(get_session, scope="function"),
+def kb_backlog(session: SessionDep, resolved: bool = False,
                user: StaffUser = Depends(manager)) -> list[dict[str, Any]]:
     return kb_admin.backlog(session, resolved=resolved)
 
@@ -114,16 +115,16 @@ class DismissIn(BaseModel):
 
 
 @router.post("/kb/backlog/dismiss")
-def kb_dismiss(body: DismissIn, session: Session = Depends(get_session, scope="function"),
+def kb_dismiss(body: DismissIn, session: SessionDep,
                user: StaffUser = Depends(manager)) -> dict[str, Any]:
     try:
-        return {"dismissed": kb_admin.dismiss(session, body.ids, actor=actor_of(user), note=body.note)}
+        return {"dismissed": kb_admin.dismiss(session, body.ids, actor=Actor.of(user), note=body.note)}
     except LookupError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
 
 
 @router.get("/kb/faqs")
-def kb_faqs(session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(manager)) -> list:
+def kb_faqs(session: SessionDep, user: StaffUser = Depends(manager)) -> list:
     return kb_admin.list_faqs(session)
 
 
@@ -145,7 +146,7 @@ async def kb_publish(body: kb_admin.FaqIn, request: Request, user: StaffUser = D
         published = None
         try:
             with session_scope(engine) as session:
-                row = kb_admin.publish(session, kb, body, author_id=user.id, actor=actor_of(user))
+                row = kb_admin.publish(session, kb, body, author_id=user.id, actor=Actor.of(user))
                 published = row.faq_id
                 out = kb_admin.faq_out(row)
             return out
@@ -168,7 +169,7 @@ async def kb_unpublish(faq_id: str, request: Request, user: StaffUser = Depends(
 
     def work() -> dict[str, Any]:
         with session_scope(request.app.state.engine) as session:
-            return kb_admin.faq_out(kb_admin.unpublish(session, kb, faq_id, actor=actor_of(user)))
+            return kb_admin.faq_out(kb_admin.unpublish(session, kb, faq_id, actor=Actor.of(user)))
 
     try:
         return await run_in_threadpool(work)
@@ -178,7 +179,7 @@ async def kb_unpublish(faq_id: str, request: Request, user: StaffUser = Depends(
 
 # -- directory: categories and offices ---------------------------------------------------------------
 @router.get("/categories")
-def categories(session: Session = Depends(get_session, scope="function"),
+def categories(session: SessionDep,
                user: StaffUser = Depends(require_roles(Role.manager, Role.lawyer, Role.legal_aid, Role.mediation))
                ) -> list[dict[str, Any]]:
     rows = session.execute(select(Category).order_by(Category.sort_order, Category.code)).scalars()
@@ -195,22 +196,22 @@ def _directory_call(fn: Any) -> Any:
 
 
 @router.post("/categories", status_code=201)
-def add_category(body: directory_admin.CategoryIn, session: Session = Depends(get_session, scope="function"),
+def add_category(body: directory_admin.CategoryIn, session: SessionDep,
                  user: StaffUser = Depends(manager)) -> dict[str, Any]:
-    row = _directory_call(lambda: directory_admin.save_category(session, body, actor=actor_of(user)))
+    row = _directory_call(lambda: directory_admin.save_category(session, body, actor=Actor.of(user)))
     return directory_admin.category_out(row)
 
 
 @router.put("/categories/{code}")
 def update_category(code: str, body: directory_admin.CategoryIn,
-                    session: Session = Depends(get_session, scope="function"),
+                    session: SessionDep,
                     user: StaffUser = Depends(manager)) -> dict[str, Any]:
-    row = _directory_call(lambda: directory_admin.save_category(session, body, actor=actor_of(user), code=code))
+    row = _directory_call(lambda: directory_admin.save_category(session, body, actor=Actor.of(user), code=code))
     return directory_admin.category_out(row)
 
 
 @router.get("/offices")
-def offices(kind: str | None = None, session: Session = Depends(get_session, scope="function"),
+def offices(session: SessionDep, kind: str | None = None,
             user: StaffUser = Depends(require_roles(Role.manager, Role.lawyer, Role.legal_aid, Role.mediation))
             ) -> list[dict[str, Any]]:
     rows = directory_admin.all_offices(session, include_inactive=user.role in (Role.manager, Role.admin))
@@ -223,69 +224,19 @@ def office_kinds(user: StaffUser = Depends(manager)) -> dict[str, str]:
 
 
 @router.post("/offices", status_code=201)
-def add_office(body: directory_admin.OfficeIn, session: Session = Depends(get_session, scope="function"),
+def add_office(body: directory_admin.OfficeIn, session: SessionDep,
                user: StaffUser = Depends(manager)) -> dict[str, Any]:
-    row = _directory_call(lambda: directory_admin.save_office(session, body, actor=actor_of(user)))
+    row = _directory_call(lambda: directory_admin.save_office(session, body, actor=Actor.of(user)))
     return directory_admin.office_out(row)
 
 
 @router.put("/offices/{office_id}")
 def update_office(office_id: int, body: directory_admin.OfficeIn,
-                  session: Session = Depends(get_session, scope="function"),
+                  session: SessionDep,
                   user: StaffUser = Depends(manager)) -> dict[str, Any]:
-    row = _directory_call(lambda: directory_admin.save_office(session, body, actor=actor_of(user),
+    row = _directory_call(lambda: directory_admin.save_office(session, body, actor=Actor.of(user),
                                                                office_id=office_id))
     return directory_admin.office_out(row)
-
-
-# -- roster: the listings and removals the routing API does not have ----------------------------------
-@router.get("/roster/exceptions")
-def roster_exceptions(request: Request, session: Session = Depends(get_session, scope="function"),
-                      user: StaffUser = Depends(manager)) -> list[dict[str, Any]]:
-    from routing.models import RosterException
-
-    since = utcnow().astimezone(_tz(request)).date() - timedelta(days=7)
-    rows = session.execute(select(RosterException).where(RosterException.day >= since)
-                           .order_by(RosterException.day, RosterException.id)).scalars()
-    return [r.model_dump(mode="json") for r in rows]
-
-
-@router.delete("/roster/exceptions/{exception_id}")
-def remove_exception(exception_id: int, session: Session = Depends(get_session, scope="function"),
-                     user: StaffUser = Depends(manager)) -> dict[str, Any]:
-    from routing.models import RosterException
-
-    row = session.get(RosterException, exception_id)
-    if row is None:
-        raise HTTPException(status_code=404, detail=f"排班例外不存在 (exception {exception_id} not found)")
-    audit.record(session, action="roster.exception_removed", actor=actor_of(user), entity="roster_exception",
-                 entity_id=exception_id, before=row.model_dump(mode="json"))
-    session.delete(row)
-    return {"deleted": exception_id}
-
-
-@router.get("/roster/holidays")
-def roster_holidays(request: Request, session: Session = Depends(get_session, scope="function"),
-                    user: StaffUser = Depends(manager)) -> list[dict[str, Any]]:
-    from routing.models import Holiday
-
-    since = utcnow().astimezone(_tz(request)).date() - timedelta(days=31)
-    return [h.model_dump(mode="json") for h in
-            session.execute(select(Holiday).where(Holiday.day >= since).order_by(Holiday.day)).scalars()]
-
-
-@router.delete("/roster/holidays/{day}")
-def remove_holiday(day: str, session: Session = Depends(get_session, scope="function"),
-                   user: StaffUser = Depends(manager)) -> dict[str, Any]:
-    from routing.models import Holiday
-
-    row = session.get(Holiday, _day(day, date.today(), "day"))
-    if row is None:
-        raise HTTPException(status_code=404, detail=f"节假日不存在 (holiday {day} not found)")
-    audit.record(session, action="roster.holiday_removed", actor=actor_of(user), entity="holiday", entity_id=day,
-                 before=row.model_dump(mode="json"))
-    session.delete(row)
-    return {"deleted": day}
 
 
 # -- pages ---------------------------------------------------------------------------------------------

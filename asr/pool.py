@@ -77,8 +77,9 @@ class _Worker:
 class RecognizerPool:
     def __init__(self, engine: str, model: str, options: dict[str, Any] | None = None, *, workers: int = 1,
                  streams_per_worker: int = 2, on_status: StatusCallback | None = None,
-                 ready_timeout_s: float = 120.0) -> None:
+                 ready_timeout_s: float = 120.0, log_setup: Callable[[], None] | None = None) -> None:
         self.engine = engine
+        self.log_setup = log_setup  # run first in each worker (a module-level function: it is pickled by name)
         self.model = str(model)
         self.options = dict(options or {})
         self.streams_per_worker = max(1, int(streams_per_worker))
@@ -117,7 +118,7 @@ class RecognizerPool:
         worker.ready, worker.failed = False, ""
         worker.process = self._ctx.Process(target=worker_module.run, name=f"asr-worker-{worker.index}", daemon=True,
                                            args=(worker.index, self.engine, self.model, self.options, worker.inbox,
-                                                 self._outbox))
+                                                 self._outbox, self.log_setup))
         worker.process.start()
 
     def wait_ready(self, timeout: float | None = None) -> bool:

@@ -21,6 +21,7 @@ import os
 import queue
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -45,18 +46,19 @@ def _pending_speech_s(stream: Any) -> float:
     return sum(seg.audio.size for seg in finals) / 16000.0
 
 
-def configure_logging(index: int) -> None:
-    """A spawned worker starts with no logging set up: its lines go to the server's stderr, with
-    personal data redacted as the server's own lines are (hotline.privacy)."""
-    from hotline.privacy import install_log_redaction
-
+def configure_logging(index: int, log_setup: Callable[[], None] | None = None) -> None:
+    """A spawned worker starts with no logging set up: its lines go to the server's stderr, then
+    `log_setup` runs (the app passes `hotline.privacy.install_log_redaction`, so personal data is
+    redacted as in the server's own lines; asr itself imports nothing of the app)."""
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s asr-worker-{index} %(levelname)s %(message)s")
-    install_log_redaction()
+    if log_setup is not None:
+        log_setup()
 
 
-def run(index: int, engine_name: str, model: str, options: dict[str, Any], inbox: Any, outbox: Any) -> None:
+def run(index: int, engine_name: str, model: str, options: dict[str, Any], inbox: Any, outbox: Any,
+        log_setup: Callable[[], None] | None = None) -> None:
     """Entry point of a worker process (spawned)."""
-    configure_logging(index)
+    configure_logging(index, log_setup)
     os.environ.setdefault("OMP_NUM_THREADS", str(options.get("cpu_threads", 1)))
     options = dict(options)
     correction = options.pop("correction", None)  # data directory of the correction stage (asr.correct)

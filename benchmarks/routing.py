@@ -7,15 +7,15 @@ database (SQLite file by default; PostgreSQL with --db postgresql+psycopg://...)
 (half calls, half chats, categories drawn from the 12 default skills) arrive as a Poisson
 stream; each arrival is enqueued and dispatched; lawyers accept offers after a few seconds,
 handle the contact, end it, spend the wrap-up time and take the next one. The timer
-(`routing.service.tick`: offer timeouts, overflow, shift-end hand-over, then dispatch) runs every
---tick-every simulated seconds, as the app's ticker does. Every dispatch and every tick runs in
+(`hotline.queue.service.tick`: offer timeouts, overflow, shift-end hand-over, then dispatch) runs
+every --tick-every simulated seconds, as the app's ticker does. Every dispatch and every tick runs in
 its own transaction, exactly as the app's hooks and timer do.
 
 Printed, in one run:
 - the routing decision inside the database transaction: one latency sample per call of
-  `routing.service.dispatch` (reads the queue, presence, loads and roster, chooses, writes the
+  `hotline.queue.service.dispatch` (reads the queue, presence, loads and roster, chooses, writes the
   offers and their audit entries), whether it made no offer, one or several, and one per call of
-  `routing.service.tick`; p50/p99 for each and for all of them together, the goal being
+  `hotline.queue.service.tick`; p50/p99 for each and for all of them together, the goal being
   p99 <= 5 ms; offers per second of routing time reported apart (throughput, not latency);
 - the bare in-memory decision (`routing.engine.choose_lawyer` over the same 200 lawyer states),
   as the baseline the database path is compared with (ratio printed).
@@ -40,10 +40,11 @@ from hotline.config import Settings  # noqa: E402
 from hotline.contacts import service as contacts  # noqa: E402
 from hotline.database import get_engine, session_scope, upgrade  # noqa: E402
 from hotline.directory.service import list_categories, seed_defaults  # noqa: E402
+from hotline.queue import service  # noqa: E402
+from hotline.queue.models import Offer  # noqa: E402
+from hotline.roster.models import LawyerProfile, Shift  # noqa: E402
 from hotline.timeutil import utcnow  # noqa: E402
-from routing import service  # noqa: E402
 from routing.engine import ContactRequest, LawyerState, choose_lawyer  # noqa: E402
-from routing.models import LawyerProfile, Offer, Shift  # noqa: E402
 
 
 def percentile_ms(samples: list[float], q: float) -> float:

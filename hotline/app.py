@@ -1,7 +1,8 @@
 """The FastAPI application: `create_app(settings)`.
 
-Each feature package exposes `install(app)` (routers, intake hooks, start-up/shut-down hooks),
-so this module only lists them.
+The core routers are included here; every other feature exposes `install(app)` (routers,
+start-up/shut-down hooks) and is named in `Settings.features`, so the higher layers (admin) plug
+into the app without the app importing them.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from hotline import intake
 from hotline.assist.service import KnowledgeBaseHolder
 from hotline.config import Settings, get_settings
 from hotline.database import get_engine, session_scope
@@ -24,9 +24,6 @@ from hotline.privacy import install_log_redaction
 from hotline.web import STATIC_DIR, templates
 
 log = logging.getLogger("hotline")
-
-FEATURES = ["routing.views", "hotline.referrals.views", "hotline.voice.views", "hotline.console.views", "admin.views"]
-
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,17 +49,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     state.settings = settings
     state.engine = get_engine(settings)
     state.kb = KnowledgeBaseHolder(settings.kb_path, enabled=settings.kb_enabled)
-    state.intake_hooks = []  # called after each stored citizen utterance (see hotline.intake)
-    state.contact_end_hooks = []  # called after a contact ends: async hook(state, contact_id)
     state.startup_hooks = []
     state.shutdown_hooks = []
-    state.background_tasks = set()  # intake runs started after answering the citizen (hotline.intake.start)
+    state.background_tasks = set()  # flows started after answering the citizen (hotline.contacts.flows.start)
     state.chat_bound = Counter()  # live citizen sockets of this process per chat contact (hotline.chat)
 
     from hotline.assist.views import router as assist_router
     from hotline.auth.views import router as auth_router
     from hotline.cases.views import audit_router, router as cases_router
     from hotline.chat.views import router as chat_router, start_presence, stop_presence
+    from hotline.contacts import flows as contact_flows
     from hotline.contacts.views import router as contacts_router
 
     for router in (auth_router, cases_router, audit_router, contacts_router, chat_router, assist_router):
@@ -70,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     # chats whose citizen closed the page: marked at start-up, ended after a grace period
     state.startup_hooks.append(start_presence)
-    state.startup_hooks.append(intake.resume_unrouted)  # acknowledged but never queued before a crash
+    state.startup_hooks.append(contact_flows.resume_unrouted)  # acknowledged but never queued before a crash
     state.shutdown_hooks.append(stop_presence)
 
     @app.get("/healthz")
@@ -89,6 +85,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def logout_page() -> RedirectResponse:
         return RedirectResponse("/login")
 
-    for name in FEATURES:
-        importlib.import_module(name).install(app)
+    for name in settings.features.split(","):
+        importlib.import_module(name.strip()).install(app)
     return app

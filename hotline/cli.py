@@ -9,8 +9,8 @@ import typer
 from asr.cli import app as asr_app
 from hotline.config import Settings, get_settings
 from hotline.referrals.cli import app as referral_app
+from hotline.roster.cli import app as roster_app
 from knowledge_base.cli import app as kb_app
-from routing.cli import app as roster_app
 
 app = typer.Typer(help="12348 公共法律服务热线 hotline.", no_args_is_help=True)
 db_app = typer.Typer(help="Database: migrations.", no_args_is_help=True)

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
 
     demo_admin_password: str = Field(default="hotline-admin-12348")
 
+    # The features the app installs, in order, comma-separated: modules with `install(app)`
+    # (routers, start-up and shut-down hooks). The app is composed here, by configuration (as
+    # Django's INSTALLED_APPS): no hotline module imports a higher layer (admin) to mount it.
+    features: str = ("hotline.queue.views,hotline.roster.views,hotline.referrals.views,hotline.voice.views,"
+                     "hotline.console.views,admin.views")
+
     @property
     def sqlalchemy_url(self) -> str:
         if self.database_url:

@@ -82,7 +82,7 @@ def _serialise_writers(engine: Engine) -> None:
     (INSERT, UPDATE, DELETE, SELECT ... FOR UPDATE), as a SQLite transaction begins IMMEDIATE.
     Every writing transaction appends to the audit chain, whose head row it locks until commit;
     taking the head after other row locks in one order and before them in another deadlocked
-    (a voice message's callback against an intake hook). With one lock always taken first,
+    (a voice message's callback against the routing of a citizen's utterance). With one lock always taken first,
     writers queue instead; readers never wait."""
 
     @event.listens_for(engine, "before_cursor_execute")

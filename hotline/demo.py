@@ -28,8 +28,8 @@ def seed_demo(session: Session, settings: Settings) -> list[tuple[str, str, str]
             create_user(session, username=username, password=password, role=role, display_name=name,
                         office_id=office_id, actor="demo-seed")
     lawyer = get_user_by_username(session, "lawyer1")
-    from routing.models import Shift
-    from routing.service import profile
+    from hotline.roster.models import Shift
+    from hotline.roster.service import profile
 
     row = profile(session, lawyer.id)
     row.skills = [c.code for c in directory.list_categories(session)]

@@ -61,7 +61,3 @@ def websocket_user(websocket: WebSocket) -> StaffUser | None:
         if user is not None:
             session.expunge(user)
         return user
-
-
-def actor_of(user: StaffUser) -> str:
-    return f"staff:{user.id}"

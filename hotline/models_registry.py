@@ -5,7 +5,8 @@ from hotline.auth import models as auth_models  # noqa: F401
 from hotline.cases import models as cases_models  # noqa: F401
 from hotline.contacts import models as contacts_models  # noqa: F401
 from hotline.directory import models as directory_models  # noqa: F401
+from hotline.queue import models as queue_models  # noqa: F401
 from hotline.referrals import models as referrals_models  # noqa: F401
 from hotline.revisions import models as revisions_models  # noqa: F401
+from hotline.roster import models as roster_models  # noqa: F401
 from hotline.voice import models as voice_models  # noqa: F401
-from routing import models as routing_models  # noqa: F401

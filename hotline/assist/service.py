@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from hotline.assist.models import RATING_REASONS, BacklogItem, Suggestion
 from hotline.audit import service as audit
+from hotline.auth.actor import Actor
 from hotline.contacts import service as contacts
 from hotline.timeutil import utcnow
 
@@ -68,11 +69,11 @@ def hit_dict(hit: Any) -> dict[str, Any]:
 
 
 def suggest_for_contact(session: Session, kb: Any, contact_id: int, utterance_id: int | None,
-                        top: int = 8) -> dict[str, Any] | None:
-    """Search with the conversation so far; store what is shown; log it; return the event."""
+                        texts: list[str], top: int = 8) -> dict[str, Any] | None:
+    """Search with the conversation so far (`texts`: the citizen's latest utterances, oldest first,
+    as `contacts.citizen_texts` reads them); store what is shown; log it; return the event."""
     from knowledge_base.query import build_query
 
-    texts = contacts.citizen_texts(session, contact_id)
     query = build_query(texts)
     if not query:
         return None
@@ -115,7 +116,7 @@ def assigned_to(session: Session, user_id: int, contact_id: int) -> bool:
     """Whether the contact is this lawyer's: they handle it (Contact.lawyer_id, as the console's
     own ownership check) or it is offered to them right now (an open, unexpired offer)."""
     from hotline.contacts.models import Contact
-    from routing.models import Offer
+    from hotline.queue.models import Offer
 
     contact = session.get(Contact, contact_id)
     if contact is None:
@@ -155,7 +156,7 @@ def act_on_suggestion(session: Session, suggestion_id: int, action: str, *, user
         raise AssistError(f"unknown action {action!r}")
     session.add(row)
     contact = contacts.get_contact(session, row.contact_id)
-    audit.record(session, action=f"suggestion.{action}", actor=f"staff:{user_id}", entity="suggestion",
+    audit.record(session, action=f"suggestion.{action}", actor=Actor.staff(user_id), entity="suggestion",
                  entity_id=row.id, case_id=contact.case_id, contact_id=row.contact_id,
                  data={"kind": row.kind, "ref_id": row.ref_id, "rating": rating, "reason": reason})
     if action == "rate" and rating == "unhelpful":  # `row` is one of batch_rows, with its new rating

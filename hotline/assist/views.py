@@ -8,8 +8,9 @@ from sqlmodel import Session
 from hotline.assist import service
 from hotline.assist.models import Suggestion
 from hotline.auth.models import Role, StaffUser
+from hotline.auth.permissions import SessionDep, supervises
 from hotline.contacts.models import Contact
-from hotline.deps import get_session, require_roles
+from hotline.deps import require_roles
 from hotline.privacy import redact
 
 router = APIRouter(tags=["assist"])
@@ -58,7 +59,7 @@ def _owner(session: Session, user: StaffUser, contact_id: int) -> bool:
     if session.get(Contact, contact_id) is None:
         raise HTTPException(status_code=404, detail=f"联系记录不存在 (contact {contact_id} not found)")
     owner = service.assigned_to(session, user.id, contact_id)
-    if not owner and user.role not in (Role.manager, Role.admin):
+    if not owner and not supervises(user):
         raise HTTPException(status_code=403, detail="您不是该咨询的接待律师 (not your contact)")
     return owner
 
@@ -71,7 +72,7 @@ def _out(row: Suggestion, owner: bool) -> dict:
 
 
 @router.get("/api/contacts/{contact_id}/suggestions")
-def suggestions(contact_id: int, session: Session = Depends(get_session, scope="function"),
+def suggestions(contact_id: int, session: SessionDep,
                 user: StaffUser = Depends(suggestion_users)) -> list:
     owner = _owner(session, user, contact_id)
     return [_out(s, owner) for s in service.latest_suggestions(session, contact_id)]
@@ -84,7 +85,7 @@ class SuggestionAction(BaseModel):
 
 
 @router.post("/api/suggestions/{suggestion_id}/actions")
-def suggestion_action(suggestion_id: int, body: SuggestionAction, session: Session = Depends(get_session, scope="function"),
+def suggestion_action(suggestion_id: int, body: SuggestionAction, session: SessionDep,
                       user: StaffUser = Depends(suggestion_users)) -> dict:
     found = session.get(Suggestion, suggestion_id)
     if found is None:

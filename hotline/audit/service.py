@@ -114,6 +114,18 @@ class VerifyResult:
     reason: str = ""
 
 
+def record_update(session: Session, row: Any, changes: dict[str, Any], *, action: str, actor: str,
+                  entity: str, entity_id: Any, **fields: Any) -> int:
+    """Apply `changes` to `row` and log them, with the values they replace as `before` and the
+    changes as `after` (the pattern of every audited edit of a settings row)."""
+    before = {key: getattr(row, key) for key in changes}
+    for key, value in changes.items():
+        setattr(row, key, value)
+    session.add(row)
+    return record(session, action=action, actor=actor, entity=entity, entity_id=entity_id, before=before,
+                  after=changes, **fields)
+
+
 def verify(session: Session, batch: int = 5000) -> VerifyResult:
     """Walk the chain from the start; report the first entry that does not hold."""
     prev_hash, expected_seq, checked, last_id = GENESIS, 1, 0, 0

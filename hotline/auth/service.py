@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from hotline.audit import service as audit
+from hotline.auth.actor import Actor
 from hotline.auth.models import Role, StaffSession, StaffUser
 from hotline.timeutil import utcnow
 
@@ -68,7 +69,7 @@ def login(session: Session, username: str, password: str, hours: int) -> tuple[S
     token = secrets.token_urlsafe(32)
     session.add(StaffSession(token_hash=_token_hash(token), user_id=user.id,
                              expires_at=utcnow() + timedelta(hours=hours)))
-    audit.record(session, action="auth.login", actor=f"staff:{user.id}", entity="staff_user", entity_id=user.id)
+    audit.record(session, action="auth.login", actor=Actor.of(user), entity="staff_user", entity_id=user.id)
     return user, token
 
 
@@ -90,5 +91,5 @@ def logout(session: Session, token: str) -> None:
     ).scalar_one_or_none()
     if row is not None and not row.revoked:
         row.revoked = True
-        audit.record(session, action="auth.logout", actor=f"staff:{row.user_id}", entity="staff_user",
+        audit.record(session, action="auth.logout", actor=Actor.staff(row.user_id), entity="staff_user",
                      entity_id=row.user_id)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel
-from sqlmodel import Session
 
 from hotline.auth import service
 from hotline.auth.models import ROLE_LABELS, StaffPublic, StaffUser
-from hotline.deps import current_user, get_session
+from hotline.auth.permissions import SessionDep
+from hotline.deps import current_user
 
 router = APIRouter(tags=["auth"])
 
@@ -21,7 +21,7 @@ class LoginIn(BaseModel):
 
 
 @router.post("/api/auth/login")
-def login(body: LoginIn, request: Request, response: Response, session: Session = Depends(get_session, scope="function")) -> dict:
+def login(body: LoginIn, request: Request, response: Response, session: SessionDep) -> dict:
     settings = request.app.state.settings
     try:
         user, token = service.login(session, body.username, body.password, settings.session_hours)
@@ -35,7 +35,7 @@ def login(body: LoginIn, request: Request, response: Response, session: Session 
 
 
 @router.post("/api/auth/logout")
-def logout(request: Request, response: Response, session: Session = Depends(get_session, scope="function")) -> dict:
+def logout(request: Request, response: Response, session: SessionDep) -> dict:
     settings = request.app.state.settings
     token = request.cookies.get(settings.session_cookie)
     if token:

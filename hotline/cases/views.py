@@ -9,20 +9,18 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from hotline.audit import service as audit
+from hotline.auth.actor import Actor
 from hotline.auth.models import Role, StaffUser
+from hotline.auth.permissions import SessionDep, may_see_case
 from hotline.cases import service
 from hotline.cases.models import STATUS_LABELS, Case, CaseUpdate
 from hotline.contacts import service as contacts
 from hotline.contacts.models import Citizen, CitizenUpdate
-from hotline.deps import actor_of, get_session, require_roles
+from hotline.deps import require_roles
 from hotline.privacy import mask_phone, redact
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 staff = require_roles(Role.lawyer, Role.manager)
-
-
-def can_see_raw(user: StaffUser, case: Case) -> bool:
-    return user.role in (Role.manager, Role.admin) or case.owner_id == user.id
 
 
 def case_out(case: Case, raw: bool = True) -> dict:
@@ -42,10 +40,10 @@ def _load(session: Session, case_id: int) -> Case:
 
 
 @router.get("")
-def list_cases(status: str | None = None, mine: bool = False, session: Session = Depends(get_session, scope="function"),
+def list_cases(session: SessionDep, status: str | None = None, mine: bool = False,
                user: StaffUser = Depends(staff)) -> list[dict]:
     owner = user.id if (mine or user.role == Role.lawyer) else None
-    return [case_out(c, can_see_raw(user, c)) for c in service.list_cases(session, owner_id=owner, status=status)]
+    return [case_out(c, may_see_case(user, c)) for c in service.list_cases(session, owner_id=owner, status=status)]
 
 
 class BackfillIn(BaseModel):
@@ -60,7 +58,7 @@ class BackfillIn(BaseModel):
 
 
 @router.post("", status_code=201)
-def backfill_case(body: BackfillIn, request: Request, session: Session = Depends(get_session, scope="function"),
+def backfill_case(body: BackfillIn, request: Request, session: SessionDep,
                   user: StaffUser = Depends(staff)) -> dict:
     """补录: register a matter taken outside the system, with the date it really came in."""
     received = body.received_at
@@ -68,7 +66,7 @@ def backfill_case(body: BackfillIn, request: Request, session: Session = Depends
         received = received.replace(tzinfo=ZoneInfo(request.app.state.settings.timezone))
     try:
         case = service.register_backfilled(
-            session, actor=actor_of(user), owner_id=user.id, received_at=received, category_code=body.category_code,
+            session, actor=Actor.of(user), owner_id=user.id, received_at=received, category_code=body.category_code,
             summary=body.summary, facts=body.facts, name=body.name, phone=body.phone, area=body.area,
             channel_note=body.note)
     except service.CaseError as exc:
@@ -77,15 +75,15 @@ def backfill_case(body: BackfillIn, request: Request, session: Session = Depends
 
 
 @router.get("/overdue")
-def overdue(session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(staff)) -> list[dict]:
+def overdue(session: SessionDep, user: StaffUser = Depends(staff)) -> list[dict]:
     owner = user.id if user.role == Role.lawyer else None
-    return [case_out(c, can_see_raw(user, c)) for c in service.overdue_cases(session, owner_id=owner)]
+    return [case_out(c, may_see_case(user, c)) for c in service.overdue_cases(session, owner_id=owner)]
 
 
 @router.get("/{case_id}")
-def case_detail(case_id: int, session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(staff)) -> dict:
+def case_detail(case_id: int, session: SessionDep, user: StaffUser = Depends(staff)) -> dict:
     case = _load(session, case_id)
-    raw = can_see_raw(user, case)
+    raw = may_see_case(user, case)
     transcript = [
         {**contacts.utterance_event(u), "text": u.text if raw else redact(u.text)}
         for u in contacts.case_transcript(session, case.id)
@@ -100,13 +98,13 @@ def case_detail(case_id: int, session: Session = Depends(get_session, scope="fun
 
 
 @router.patch("/{case_id}")
-def correct_case(case_id: int, changes: CaseUpdate, session: Session = Depends(get_session, scope="function"),
+def correct_case(case_id: int, changes: CaseUpdate, session: SessionDep,
                  user: StaffUser = Depends(staff)) -> dict:
     case = _load(session, case_id)
-    if not can_see_raw(user, case):
+    if not may_see_case(user, case):
         raise HTTPException(status_code=403, detail="只有案件负责人或管理人员可以更正 (owner or manager only)")
     try:
-        service.update(session, case, changes, actor=actor_of(user))
+        service.update(session, case, changes, actor=Actor.of(user))
     except service.CaseError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     return case_out(case)
@@ -124,19 +122,19 @@ def citizen_out(citizen: Citizen, raw: bool) -> dict:
 
 
 @router.get("/{case_id}/citizen")
-def get_citizen(case_id: int, session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(staff)) -> dict:
+def get_citizen(case_id: int, session: SessionDep, user: StaffUser = Depends(staff)) -> dict:
     case = _load(session, case_id)
-    return citizen_out(session.get(Citizen, case.citizen_id), can_see_raw(user, case))
+    return citizen_out(session.get(Citizen, case.citizen_id), may_see_case(user, case))
 
 
 @router.patch("/{case_id}/citizen")
-def update_citizen(case_id: int, changes: CitizenUpdate, session: Session = Depends(get_session, scope="function"),
+def update_citizen(case_id: int, changes: CitizenUpdate, session: SessionDep,
                    user: StaffUser = Depends(staff)) -> dict:
     case = _load(session, case_id)
-    if not can_see_raw(user, case):
+    if not may_see_case(user, case):
         raise HTTPException(status_code=403, detail="只有案件负责人或管理人员可以修改当事人信息")
     citizen = session.get(Citizen, case.citizen_id)
-    contacts.update_citizen(session, citizen, changes, actor=actor_of(user), case_id=case.id)
+    contacts.update_citizen(session, citizen, changes, actor=Actor.of(user), case_id=case.id)
     return citizen_out(citizen, True)
 
 
@@ -146,13 +144,13 @@ class StatusIn(BaseModel):
 
 
 @router.post("/{case_id}/status")
-def change_status(case_id: int, body: StatusIn, session: Session = Depends(get_session, scope="function"),
+def change_status(case_id: int, body: StatusIn, session: SessionDep,
                   user: StaffUser = Depends(staff)) -> dict:
     case = _load(session, case_id)
-    if not can_see_raw(user, case):
+    if not may_see_case(user, case):
         raise HTTPException(status_code=403, detail="只有案件负责人或管理人员可以变更状态")
     try:
-        service.move(session, case, body.status, actor=actor_of(user), reason=body.reason)
+        service.move(session, case, body.status, actor=Actor.of(user), reason=body.reason)
     except service.CaseError as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from exc
     return case_out(case)
@@ -164,10 +162,10 @@ class HandoverIn(BaseModel):
 
 
 @router.post("/{case_id}/handover")
-def handover(case_id: int, body: HandoverIn, session: Session = Depends(get_session, scope="function"),
+def handover(case_id: int, body: HandoverIn, session: SessionDep,
              user: StaffUser = Depends(staff)) -> dict:
     case = _load(session, case_id)
-    if not can_see_raw(user, case):
+    if not may_see_case(user, case):
         raise HTTPException(status_code=403, detail="只有案件负责人或管理人员可以移交")
     target = session.get(StaffUser, body.to_user_id)
     if target is None or not target.active:
@@ -175,7 +173,7 @@ def handover(case_id: int, body: HandoverIn, session: Session = Depends(get_sess
     if target.role not in (Role.lawyer, Role.manager):
         raise HTTPException(status_code=422, detail="案件只能移交给律师或管理人员 (hand-over to a lawyer or manager only)")
     try:
-        service.hand_over(session, case, target.id, actor=actor_of(user), reason=body.reason)
+        service.hand_over(session, case, target.id, actor=Actor.of(user), reason=body.reason)
     except service.CaseError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     return case_out(case)
@@ -185,15 +183,15 @@ audit_router = APIRouter(prefix="/api/audit", tags=["audit"])
 
 
 @audit_router.get("")
-def audit_entries(case_id: int | None = None, contact_id: int | None = None, action: str | None = None,
-                  limit: int = Query(500, le=5000), session: Session = Depends(get_session, scope="function"),
+def audit_entries(session: SessionDep, case_id: int | None = None, contact_id: int | None = None, action: str | None = None,
+                  limit: int = Query(500, le=5000),
                   user: StaffUser = Depends(require_roles(Role.manager))) -> list[dict]:
     return [e.model_dump(mode="json") for e in
             audit.entries_for(session, case_id=case_id, contact_id=contact_id, action_prefix=action, limit=limit)]
 
 
 @audit_router.get("/verify")
-def audit_verify(session: Session = Depends(get_session, scope="function"),
+def audit_verify(session: SessionDep,
                  user: StaffUser = Depends(require_roles(Role.manager))) -> dict:
     result = audit.verify(session)
     return result.__dict__

@@ -27,8 +27,9 @@ from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from hotline import intake, periodic
+from hotline import periodic
 from hotline.cases.service import get_case
+from hotline.contacts import flows
 from hotline.contacts import service as contacts
 from hotline.contacts.models import ContactStatus
 from hotline.database import session_scope
@@ -179,7 +180,7 @@ class ChatSocket:
                          "duplicate": not created})
         if created:
             bus.publish(f"contact:{contact_id}", event)
-            intake.start(self.state, contact_id, event["id"])
+            flows.start(self.state, contact_id, event["id"])
 
     async def rate(self, frame: dict[str, Any]) -> None:
         score, comment = frame.get("score"), frame.get("comment", "")
@@ -208,7 +209,7 @@ class ChatSocket:
                 contacts.end_contact(session, contact, actor=f"citizen:{contact.citizen_id}")
 
         await run_in_threadpool(work)
-        await intake.contact_ended(self.state, contact_id)
+        await flows.contact_ended(self.state, contact_id)
         await self.send({"type": "ended", "contact_id": contact_id})
 
     async def unbind(self, contact_id: int) -> None:
@@ -312,7 +313,7 @@ async def sweep_once(state: Any) -> list[int]:
     for contact_id, notice in ended:
         log.info("chat contact %s ended: the citizen did not come back", contact_id)
         bus.publish(f"contact:{contact_id}", notice)  # 市民已离开会话 for the lawyer's console
-        await intake.contact_ended(state, contact_id)
+        await flows.contact_ended(state, contact_id)
     return [contact_id for contact_id, _ in ended]
 
 

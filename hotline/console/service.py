@@ -10,6 +10,7 @@ from sqlmodel import Session
 from hotline.assist import service as assist
 from hotline.assist.models import Suggestion
 from hotline.audit import service as audit
+from hotline.auth.actor import Actor
 from hotline.auth.models import StaffUser
 from hotline.cases.models import Case
 from hotline.contacts import service as contacts
@@ -57,7 +58,7 @@ def suggestions(session: Session, kb: Any, contact_id: int) -> dict[str, Any]:
 
 def my_contacts(session: Session, user_id: int) -> list[dict[str, Any]]:
     """The lawyer's running contacts and the one in wrap-up, with what the case panel needs."""
-    from routing.models import LawyerProfile
+    from hotline.roster.models import LawyerProfile
 
     profile = session.get(LawyerProfile, user_id)
     wrapup_id = profile.wrapup_contact_id if profile else None
@@ -84,7 +85,7 @@ def my_contacts(session: Session, user_id: int) -> list[dict[str, Any]]:
 
 def lawyers(session: Session) -> list[dict[str, Any]]:
     """Lawyers a contact can be transferred to, with their presence."""
-    from routing.models import LawyerProfile
+    from hotline.roster.models import LawyerProfile
 
     out = []
     for user in session.execute(select(StaffUser).where(StaffUser.role == "lawyer", StaffUser.active.is_(True))
@@ -98,7 +99,7 @@ def lawyers(session: Session) -> list[dict[str, Any]]:
 def log_search(session: Session, *, user_id: int, query: str, contact_id: int | None, hits: list[dict[str, Any]]
                ) -> None:
     contact = session.get(Contact, contact_id) if contact_id else None
-    audit.record(session, action="kb.searched", actor=f"staff:{user_id}", entity="contact",
+    audit.record(session, action="kb.searched", actor=Actor.staff(user_id), entity="contact",
                  entity_id=contact_id or "", contact_id=contact.id if contact else None,
                  case_id=contact.case_id if contact else None,
                  data={"query": query, "shown": [{"kind": h["kind"], "id": h["id"]} for h in hits]})
@@ -107,6 +108,6 @@ def log_search(session: Session, *, user_id: int, query: str, contact_id: int | 
 def log_search_action(session: Session, *, user_id: int, action: str, kind: str, ref_id: str,
                       contact_id: int | None) -> None:
     contact = session.get(Contact, contact_id) if contact_id else None
-    audit.record(session, action=f"kb.search_{action}", actor=f"staff:{user_id}", entity="kb",
+    audit.record(session, action=f"kb.search_{action}", actor=Actor.staff(user_id), entity="kb",
                  entity_id=ref_id, contact_id=contact.id if contact else None,
                  case_id=contact.case_id if contact else None, data={"kind": kind, "ref_id": ref_id})

@@ -7,16 +7,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from hotline.assist.models import RATING_REASONS
 from hotline.assist.service import hit_dict
 from hotline.auth.models import Role, StaffUser
+from hotline.auth.permissions import SessionDep, may_act_on_contact
 from hotline.console import service
+from hotline.console.socket import staff_socket
 from hotline.contacts.models import Contact
 from hotline.database import session_scope
-from hotline.deps import get_session, require_roles
+from hotline.deps import require_roles
 from hotline.directory.models import OfficeKind
 from hotline.directory.service import list_categories
 from hotline.web import staff
@@ -33,7 +34,7 @@ def _kb_or_none(request: Request) -> Any:
 
 
 @router.get("/meta")
-def meta(session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(lawyer)) -> dict:
+def meta(session: SessionDep, user: StaffUser = Depends(lawyer)) -> dict:
     return {"user": {"id": user.id, "name": user.display_name, "role": user.role},
             "categories": [{"code": c.code, "name": c.name, "time_limit_hours": c.time_limit_hours,
                             "mediable": c.mediable} for c in list_categories(session)],
@@ -42,17 +43,17 @@ def meta(session: Session = Depends(get_session, scope="function"), user: StaffU
 
 
 @router.get("/contacts")
-def my_contacts(session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(lawyer)) -> list:
+def my_contacts(session: SessionDep, user: StaffUser = Depends(lawyer)) -> list:
     return service.my_contacts(session, user.id)
 
 
 @router.get("/contacts/{contact_id}/suggestions")
-def contact_suggestions(contact_id: int, request: Request, session: Session = Depends(get_session, scope="function"),
+def contact_suggestions(contact_id: int, request: Request, session: SessionDep,
                         user: StaffUser = Depends(lawyer)) -> dict:
     contact = session.get(Contact, contact_id)
     if contact is None:
         raise HTTPException(status_code=404, detail=f"联系记录不存在 (contact {contact_id} not found)")
-    if user.role == Role.lawyer and contact.lawyer_id != user.id:
+    if not may_act_on_contact(user, contact):
         raise HTTPException(status_code=403, detail="您不是该咨询的接待律师 (not your contact)")
     return service.suggestions(session, _kb_or_none(request), contact_id)
 
@@ -89,7 +90,7 @@ class SearchAction(BaseModel):
 
 
 @router.post("/search-actions")
-def search_action(body: SearchAction, session: Session = Depends(get_session, scope="function"),
+def search_action(body: SearchAction, session: SessionDep,
                   user: StaffUser = Depends(lawyer)) -> dict:
     service.log_search_action(session, user_id=user.id, action=body.action, kind=body.kind, ref_id=body.ref_id,
                               contact_id=body.contact_id)
@@ -128,3 +129,4 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(pages)
     app.include_router(staff.router)
+    app.add_api_websocket_route("/ws/staff", staff_socket)

@@ -14,6 +14,7 @@ from sqlalchemy import Integer, bindparam, select, update
 from sqlmodel import Session
 
 from hotline.audit import service as audit
+from hotline.auth.actor import Actor
 from hotline.cases import service as cases
 from hotline.cases.models import OPEN_STATUSES, Case
 from hotline.contacts.models import (Channel, Citizen, CitizenUpdate, Contact, ContactStatus, Outcome, SatisfactionRating,
@@ -132,7 +133,7 @@ def add_utterance(session: Session, contact: Contact, *, speaker: str, text: str
                     created_at=now, confidence=confidence, raw_text=raw_text)
     session.add(utt)
     session.flush()
-    actor = f"staff:{author_id}" if author_id else (f"citizen:{contact.citizen_id}" if speaker == "citizen" else "system")
+    actor = Actor.staff(author_id) if author_id else (f"citizen:{contact.citizen_id}" if speaker == "citizen" else "system")
     audit.record(session, action="utterance.stored", actor=actor, entity="utterance", entity_id=utt.id,
                  case_id=contact.case_id, contact_id=contact.id, occurred_at=utt.started_at,
                  data={"speaker": speaker, "source": source, "text": text, "sha256": audit.text_digest(text),
@@ -175,10 +176,10 @@ def mark_answered(session: Session, contact: Contact, lawyer_id: int, *, at: dat
     session.add(contact)
     if contact.case_id is not None:
         case = cases.get_case(session, contact.case_id)
-        cases.claim_first_response(session, case, lawyer_id, actor=f"staff:{lawyer_id}")
+        cases.claim_first_response(session, case, lawyer_id, actor=Actor.staff(lawyer_id))
         if case.status in ("received", "routed"):
-            cases.move(session, case, "in_progress", actor=f"staff:{lawyer_id}", reason="lawyer answered")
-    audit.record(session, action="contact.answered", actor=f"staff:{lawyer_id}", entity="contact",
+            cases.move(session, case, "in_progress", actor=Actor.staff(lawyer_id), reason="lawyer answered")
+    audit.record(session, action="contact.answered", actor=Actor.staff(lawyer_id), entity="contact",
                  entity_id=contact.id, case_id=contact.case_id, contact_id=contact.id, occurred_at=at,
                  data={"queue_wait_s": contact.queue_wait_s})
 
@@ -248,8 +249,8 @@ def sweep_departed_chats(session: Session, *, abandon_after_s: float, idle_end_a
     `present`: the contacts a socket of the calling process is bound to; their mark is cleared
     (another process's start-up may have set it) and they are never ended.
     Returns (contact_id, notice utterance event) per contact ended; after the commit the caller
-    runs the contact-end hooks (routing: routing.abandoned, offers cancelled, wrap-up) and
-    publishes, as for a citizen's `end` frame."""
+    runs `hotline.contacts.flows.contact_ended` (the queue: routing.abandoned, offers cancelled,
+    wrap-up; then the events), as for a citizen's `end` frame."""
     now = as_utc(now) or utcnow()
     present = sorted(set(present))
     if present:

@@ -1,36 +1,26 @@
 """Staff-side contact API: detail with transcript, lawyer replies, ending a contact."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
-from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from hotline.auth.models import Role, StaffUser
-from hotline.contacts import service
-from hotline.contacts.models import Contact, ContactStatus
-from hotline.deps import actor_of, get_session, require_roles
+from hotline.auth.actor import Actor
+from hotline.auth.permissions import (NOT_YOUR_CONTACT, ActedContact, SessionDep, Staff, load_contact,
+                                      may_act_on_contact)
+from hotline.contacts import flows, service
+from hotline.contacts.models import ContactStatus, Utterance
+from hotline.database import session_scope
 from hotline.events import bus
 from hotline.privacy import redact
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
-staff = require_roles(Role.lawyer, Role.manager)
-
-
-def _load(session: Session, contact_id: int) -> Contact:
-    try:
-        return service.get_contact(session, contact_id)
-    except LookupError as exc:
-        raise HTTPException(status_code=404, detail=f"联系记录不存在 (contact {contact_id} not found)") from exc
-
-
-def _may_act(user: StaffUser, contact: Contact) -> bool:
-    return user.role in (Role.manager, Role.admin) or contact.lawyer_id == user.id
 
 
 @router.get("/{contact_id}")
-def contact_detail(contact_id: int, session: Session = Depends(get_session, scope="function"), user: StaffUser = Depends(staff)) -> dict:
-    contact = _load(session, contact_id)
-    raw = _may_act(user, contact)
+def contact_detail(contact_id: int, session: SessionDep, user: Staff) -> dict:
+    contact = load_contact(session, contact_id)
+    raw = may_act_on_contact(user, contact)
     transcript = [{**service.utterance_event(u), "text": u.text if raw else redact(u.text)}
                   for u in service.transcript(session, contact.id)]
     return {"contact": contact.model_dump(mode="json", exclude={"resume_token_hash"}), "transcript": transcript}
@@ -42,11 +32,7 @@ class ReplyIn(BaseModel):
 
 
 @router.post("/{contact_id}/messages")
-def reply(contact_id: int, body: ReplyIn, request: Request, session: Session = Depends(get_session, scope="function"),
-          user: StaffUser = Depends(staff)) -> dict:
-    contact = _load(session, contact_id)
-    if not _may_act(user, contact):
-        raise HTTPException(status_code=403, detail="您不是该咨询的接待律师")
+def reply(contact_id: int, body: ReplyIn, contact: ActedContact, session: SessionDep, user: Staff) -> dict:
     if contact.status == ContactStatus.ended:
         raise HTTPException(status_code=409, detail="本次咨询已结束")
     utt, _ = service.add_utterance(session, contact, speaker="lawyer", text=body.text.strip(),
@@ -63,18 +49,16 @@ class CorrectionIn(BaseModel):
 
 
 @router.patch("/{contact_id}/utterances/{utterance_id}")
-def correct_utterance(contact_id: int, utterance_id: int, body: CorrectionIn, session: Session = Depends(get_session, scope="function"),
-                      user: StaffUser = Depends(staff)) -> dict:
-    from hotline.contacts.models import Utterance
-
-    contact = _load(session, contact_id)
+def correct_utterance(contact_id: int, utterance_id: int, body: CorrectionIn, session: SessionDep,
+                      user: Staff) -> dict:
+    contact = load_contact(session, contact_id)
     utt = session.get(Utterance, utterance_id)
     if utt is None or utt.contact_id != contact.id:
         raise HTTPException(status_code=404, detail="该条记录不存在")
-    if not _may_act(user, contact):
-        raise HTTPException(status_code=403, detail="您不是该咨询的接待律师")
+    if not may_act_on_contact(user, contact):
+        raise HTTPException(status_code=403, detail=NOT_YOUR_CONTACT)
     try:
-        service.correct_utterance(session, utt, body.text, actor=actor_of(user), reason=body.reason)
+        service.correct_utterance(session, utt, body.text, actor=Actor.of(user), reason=body.reason)
     except service.ContactError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     return {**service.utterance_event(utt), "version": utt.version}
@@ -85,24 +69,17 @@ class EndIn(BaseModel):
 
 
 @router.post("/{contact_id}/end")
-async def end(contact_id: int, body: EndIn, request: Request, user: StaffUser = Depends(staff)) -> dict:
-    from starlette.concurrency import run_in_threadpool
-
-    from hotline.database import session_scope
-
+async def end(contact_id: int, body: EndIn, request: Request, user: Staff) -> dict:
     state = request.app.state
 
     def work() -> dict:
         with session_scope(state.engine) as session:
-            contact = _load(session, contact_id)
-            if not _may_act(user, contact):
-                raise HTTPException(status_code=403, detail="您不是该咨询的接待律师")
-            service.end_contact(session, contact, actor=actor_of(user), disposition=body.disposition)
+            contact = load_contact(session, contact_id)
+            if not may_act_on_contact(user, contact):
+                raise HTTPException(status_code=403, detail=NOT_YOUR_CONTACT)
+            service.end_contact(session, contact, actor=Actor.of(user), disposition=body.disposition)
             return contact.model_dump(mode="json", exclude={"resume_token_hash"})
 
     data = await run_in_threadpool(work)
-    for hook in state.contact_end_hooks:
-        await hook(state, contact_id)
-    bus.publish(f"contact:{contact_id}", {"type": "status", "contact_id": contact_id, "status": "ended"})
-    bus.publish("contacts", {"type": "contact_ended", "contact_id": contact_id})
+    await flows.contact_ended(state, contact_id)
     return data

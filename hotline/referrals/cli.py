@@ -32,7 +32,8 @@ def assess(ctx: typer.Context, file: Path = typer.Argument(..., help="applicatio
     from hotline.database import session_scope
     from hotline.referrals import hardship
     from hotline.referrals.service import local_today
-    from routing.referral_rules import ApplicationError, assess_json
+    from routing.eligibility.application import ApplicationError
+    from routing.eligibility.rules import assess_json
 
     def fail(detail: str, errors: list[dict[str, str]]) -> None:
         typer.echo(json.dumps({"detail": detail, "errors": errors}, ensure_ascii=False, indent=2))

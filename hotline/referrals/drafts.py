@@ -17,9 +17,10 @@ from hotline.referrals import hardship
 from hotline.referrals.present import office_out
 from hotline.referrals.schemas import LEGAL_AID_TYPES
 from hotline.referrals.service import EXCERPT_DEFAULT
-from routing.referral_matter import guess_applicant, guess_matters, guess_preservation, guess_respondent
-from routing.referral_offices import TYPE_KIND, match_office, no_office_message
-from routing.referral_rules import PROVINCES, ApplicationError, assess_json
+from routing.eligibility.matter import guess_applicant, guess_matters, guess_preservation, guess_respondent
+from routing.eligibility.offices import TYPE_KIND, match_office, no_office_message
+from routing.eligibility.application import PROVINCES, ApplicationError
+from routing.eligibility.rules import assess_json
 
 
 def province_of(area: str) -> str | None:

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from hotline.audit import service as audit
 from hotline.referrals.models import HardshipStandard
 from hotline.referrals.schemas import HardshipIn
-from routing.referral_rules import PROVINCES, HardshipRow, standard_in_force
+from routing.eligibility.application import PROVINCES, HardshipRow, standard_in_force
 
 DEFAULTS = Path(__file__).with_name("hardship_defaults.json")
 

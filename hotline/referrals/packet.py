@@ -22,9 +22,9 @@ from hotline.privacy import redact, redact_value
 from hotline.referrals.models import STATUS_LABELS, Referral
 from hotline.referrals.present import effective, history_out, office_out, records_out
 from hotline.timeutil import utcnow
-from routing.referral_law import MEDIATION_LAW, cite, quote
-from routing.referral_offices import TYPE_LABELS
-from routing.referral_rules import MATTERS
+from routing.eligibility.law import MEDIATION_LAW, cite, quote
+from routing.eligibility.offices import TYPE_LABELS
+from routing.eligibility.application import MATTERS
 
 PACKET_VERSION = 1
 HOTLINE = "12348公共法律服务热线"

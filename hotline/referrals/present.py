@@ -13,7 +13,7 @@ from hotline.directory.models import Category, Office
 from hotline.privacy import redact, redact_value
 from hotline.referrals import service
 from hotline.referrals.models import RECORD_LABELS, STATUS_LABELS, Referral, ReferralEvent, ReferralRecord
-from routing.referral_offices import TYPE_LABELS
+from routing.eligibility.offices import TYPE_LABELS
 
 
 def office_out(office: Office | None) -> dict[str, Any] | None:

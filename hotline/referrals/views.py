@@ -12,22 +12,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from hotline.auth.actor import Actor
 from hotline.auth.models import Role, StaffUser
+from hotline.auth.permissions import SessionDep, may_see_case
 from hotline.cases.models import Case
 from hotline.database import session_scope
-from hotline.deps import get_session, require_roles
+from hotline.deps import require_roles
 from hotline.directory.models import Category
 from hotline.directory.service import get_category, list_offices
 from hotline.events import bus
-from hotline.referrals import drafts, hardship, packet, present, service
+from hotline.referrals import drafts, hardship, packet, present, service, steps
 from hotline.referrals.models import RECORD_LABELS, STATUS_LABELS, ReferralRecord
 from hotline.referrals.schemas import (CONSENT_METHODS, DECISION_CODES, DECISION_LABELS, PARTY_ROLES, DecisionIn,
                                        HardshipIn, OverrideIn, RecordIn, ReferralIn, SupplementIn, WithdrawIn)
 from hotline.referrals.service import ReferralError
-from routing.referral_law import cite
-from routing.referral_offices import TYPE_KIND, TYPE_LABELS, match_office, no_office_message
-from routing.referral_rules import (ASSISTANCE, DEADLINE_KINDS, MATTERS, PROVINCES, VIOLENCE, ApplicationError,
-                                    assess_json)
+from routing.eligibility.law import cite
+from routing.eligibility.offices import TYPE_KIND, TYPE_LABELS, match_office, no_office_message
+from routing.eligibility.application import ASSISTANCE, DEADLINE_KINDS, MATTERS, PROVINCES, VIOLENCE, ApplicationError
+from routing.eligibility.rules import assess_json
 
 log = logging.getLogger("hotline.referrals")
 router = APIRouter(prefix="/api/referrals", tags=["referrals"])
@@ -70,7 +72,7 @@ def meta(user: StaffUser = Depends(any_staff)) -> dict[str, Any]:
 
 
 @router.post("/assess")
-def assess(request: Request, application: Any = Body(...), session: Session = Depends(get_session, scope="function"),
+def assess(request: Request, session: SessionDep, application: Any = Body(...),
            user: StaffUser = Depends(assessors)) -> dict[str, Any]:
     """Assess a legal-aid application; nothing is stored."""
     try:
@@ -80,8 +82,7 @@ def assess(request: Request, application: Any = Body(...), session: Session = De
 
 
 @router.get("/offices/match")
-def offices_match(type: str, area: str = "", category: str | None = None,
-                  session: Session = Depends(get_session, scope="function"),
+def offices_match(type: str, session: SessionDep, area: str = "", category: str | None = None,
                   user: StaffUser = Depends(referrers)) -> dict[str, Any]:
     referral_type = _type(type)
     cat: Category | None = get_category(session, category) if category else None
@@ -95,17 +96,16 @@ def offices_match(type: str, area: str = "", category: str | None = None,
 
 # -- hardship standards -----------------------------------------------------------------------------
 @router.get("/hardship-standards")
-def hardship_list(request: Request, province: str | None = None,
-                  session: Session = Depends(get_session, scope="function"),
+def hardship_list(request: Request, session: SessionDep, province: str | None = None,
                   user: StaffUser = Depends(any_staff)) -> list[dict[str, Any]]:
     return hardship.listing(session, _today(request), province)
 
 
 @router.post("/hardship-standards", status_code=201)
-def hardship_add(request: Request, body: HardshipIn, session: Session = Depends(get_session, scope="function"),
+def hardship_add(request: Request, body: HardshipIn, session: SessionDep,
                  user: StaffUser = Depends(managers)) -> dict[str, Any]:
     try:
-        row = hardship.add(session, body, actor=service.actor_of(user))
+        row = hardship.add(session, body, actor=Actor.of(user))
     except hardship.HardshipError as exc:
         raise ReferralError(422, str(exc)) from exc
     listing = hardship.listing(session, _today(request), body.province)
@@ -121,19 +121,18 @@ def _case(session: Session, case_id: int) -> Case:
 
 
 @case_router.get("/{case_id}/referral-draft")
-def referral_draft(case_id: int, request: Request, type: str = Query(...),
-                   session: Session = Depends(get_session, scope="function"),
+def referral_draft(case_id: int, request: Request, session: SessionDep, type: str = Query(...),
                    user: StaffUser = Depends(referrers)) -> dict[str, Any]:
     referral_type = _type(type)
     case = _case(session, case_id)
-    if not (user.role in (Role.manager, Role.admin) or case.owner_id == user.id):
+    if not may_see_case(user, case):
         raise ReferralError(403, "只有案件负责人或管理人员可以转介 (case owner or manager only)")
     return drafts.draft(session, case, referral_type, today=_today(request))
 
 
 @case_router.post("/{case_id}/referrals", status_code=201)
 def create_referral(case_id: int, body: ReferralIn, request: Request,
-                    session: Session = Depends(get_session, scope="function"),
+                    session: SessionDep,
                     user: StaffUser = Depends(referrers)) -> dict[str, Any]:
     referral, events = service.create(session, case_id, body, user, today=_today(request))
     out = present.detail_out(session, referral, session.get(Case, referral.case_id), user)
@@ -143,17 +142,16 @@ def create_referral(case_id: int, body: ReferralIn, request: Request,
 
 
 @case_router.get("/{case_id}/referrals")
-def case_referrals(case_id: int, session: Session = Depends(get_session, scope="function"),
+def case_referrals(case_id: int, session: SessionDep,
                    user: StaffUser = Depends(referrers)) -> list[dict[str, Any]]:
     case = _case(session, case_id)
-    raw = user.role in (Role.manager, Role.admin) or case.owner_id == user.id
+    raw = may_see_case(user, case)
     return [present.summary_out(session, r, case, raw) for r in service.for_case(session, case.id)]
 
 
 # -- reading ----------------------------------------------------------------------------------------
 @router.get("")
-def list_referrals(status: str | None = None, type: str | None = None, case_id: int | None = None,
-                   session: Session = Depends(get_session, scope="function"),
+def list_referrals(session: SessionDep, status: str | None = None, type: str | None = None, case_id: int | None = None,
                    user: StaffUser = Depends(any_staff)) -> list[dict[str, Any]]:
     if status and status not in STATUS_LABELS:
         raise ReferralError(422, f"未知的转介状态「{status}」 (unknown status)")
@@ -167,30 +165,30 @@ def list_referrals(status: str | None = None, type: str | None = None, case_id: 
 
 
 @router.get("/{referral_id}")
-def referral_detail(referral_id: int, session: Session = Depends(get_session, scope="function"),
+def referral_detail(referral_id: int, session: SessionDep,
                     user: StaffUser = Depends(any_staff)) -> dict[str, Any]:
     referral, case = service.load_for(session, referral_id, user)
     return present.detail_out(session, referral, case, user)
 
 
 @router.get("/{referral_id}/packet.json")
-def packet_json(referral_id: int, request: Request, session: Session = Depends(get_session, scope="function"),
+def packet_json(referral_id: int, request: Request, session: SessionDep,
                 user: StaffUser = Depends(any_staff)) -> dict[str, Any]:
     referral, _ = service.load_for(session, referral_id, user)
-    service.log_packet(session, referral, user, "json")
+    steps.log_packet(session, referral, user, "json")
     return packet.build(session, referral, request.app.state.settings.timezone)
 
 
 @router.get("/{referral_id}/packet.html", response_class=HTMLResponse)
-def packet_html(referral_id: int, request: Request, session: Session = Depends(get_session, scope="function"),
+def packet_html(referral_id: int, request: Request, session: SessionDep,
                 user: StaffUser = Depends(any_staff)) -> HTMLResponse:
     referral, _ = service.load_for(session, referral_id, user)
-    service.log_packet(session, referral, user, "html")
+    steps.log_packet(session, referral, user, "html")
     return HTMLResponse(packet.render_html(packet.build(session, referral, request.app.state.settings.timezone)))
 
 
 @router.get("/{referral_id}/records/{record_id}/attachment")
-def attachment(referral_id: int, record_id: int, session: Session = Depends(get_session, scope="function"),
+def attachment(referral_id: int, record_id: int, session: SessionDep,
                user: StaffUser = Depends(any_staff)) -> Response:
     referral, _ = service.load_for(session, referral_id, user)
     record = session.get(ReferralRecord, record_id)
@@ -214,35 +212,35 @@ def _act(session: Session, referral_id: int, user: StaffUser, fn: Any) -> dict[s
 
 
 @router.post("/{referral_id}/decision")
-def decision(referral_id: int, body: DecisionIn, session: Session = Depends(get_session, scope="function"),
+def decision(referral_id: int, body: DecisionIn, session: SessionDep,
              user: StaffUser = Depends(office_side)) -> dict[str, Any]:
-    return _act(session, referral_id, user, lambda r, c: service.decide(session, r, c, body, user))
+    return _act(session, referral_id, user, lambda r, c: steps.decide(session, r, c, body, user))
 
 
 @router.post("/{referral_id}/override")
-def override(referral_id: int, body: OverrideIn, session: Session = Depends(get_session, scope="function"),
+def override(referral_id: int, body: OverrideIn, session: SessionDep,
              user: StaffUser = Depends(office_side)) -> dict[str, Any]:
-    return _act(session, referral_id, user, lambda r, c: service.override(session, r, c, body, user))
+    return _act(session, referral_id, user, lambda r, c: steps.override(session, r, c, body, user))
 
 
 @router.post("/{referral_id}/records", status_code=201)
-def add_record(referral_id: int, body: RecordIn, session: Session = Depends(get_session, scope="function"),
+def add_record(referral_id: int, body: RecordIn, session: SessionDep,
                user: StaffUser = Depends(office_side)) -> dict[str, Any]:
-    return _act(session, referral_id, user, lambda r, c: service.add_record(session, r, c, body, user))
+    return _act(session, referral_id, user, lambda r, c: steps.add_record(session, r, c, body, user))
 
 
 @router.post("/{referral_id}/supplement")
 def supplement(referral_id: int, body: SupplementIn, request: Request,
-               session: Session = Depends(get_session, scope="function"),
+               session: SessionDep,
                user: StaffUser = Depends(referrers)) -> dict[str, Any]:
     today = _today(request)
-    return _act(session, referral_id, user, lambda r, c: service.supplement(session, r, c, body, user, today=today))
+    return _act(session, referral_id, user, lambda r, c: steps.supplement(session, r, c, body, user, today=today))
 
 
 @router.post("/{referral_id}/withdraw")
-def withdraw(referral_id: int, body: WithdrawIn, session: Session = Depends(get_session, scope="function"),
+def withdraw(referral_id: int, body: WithdrawIn, session: SessionDep,
              user: StaffUser = Depends(referrers)) -> dict[str, Any]:
-    return _act(session, referral_id, user, lambda r, c: service.withdraw(session, r, c, body, user))
+    return _act(session, referral_id, user, lambda r, c: steps.withdraw(session, r, c, body, user))
 
 
 # -- installation -----------------------------------------------------------------------------------

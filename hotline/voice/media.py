@@ -3,7 +3,7 @@ messages and `asr.session.MediaSession`, and the same path as chat for what is r
 
 Twilio → us: connected, start (call, tracks, media format, custom parameters), media (base64
 μ-law 8 kHz, ~20 ms, numbered by `chunk` per track), mark, dtmf, stop.
-Per final utterance: stored (committed) → `utterance` event on `contact:<id>` → intake
+Per final utterance: stored (committed) → `utterance` event on `contact:<id>` → citizen_said
 (suggestions, routing category and queue), exactly as a chat message. Partial results are
 `partial` events only. A stream that drops keeps everything final so far, and the utterance
 being spoken is decoded from the audio received.
@@ -28,24 +28,21 @@ from starlette.concurrency import run_in_threadpool
 from asr.recognizer import Result
 from asr.session import MediaError, MediaSession
 from asr.settings import EngineConfigError
-from hotline import intake
+from hotline.contacts import flows
 from hotline.contacts import service as contacts
-from hotline.contacts.models import ContactStatus
 from hotline.database import session_scope
 from hotline.events import bus
 from hotline.privacy import redact
 from hotline.timeutil import utcnow
+from hotline.voice import handoff
 from hotline.voice import service as voice
 from hotline.voice.signature import check, signed_url
-from routing import service as routing
 
 log = logging.getLogger("hotline.voice.media")
 
 MAX_MESSAGE_BYTES = 64 * 1024  # a 20 ms media message is ~250 bytes; `start` well under 4 kB
 SUPPORTED_FORMAT = {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1}
 SPEAKERS = {"inbound": "citizen", "outbound": "lawyer"}
-WATCH_EVERY_S = 1.0
-SILENT_CALLER_S = 20.0  # intake: no words recognised this long → queue the call uncategorised
 RESULTS_DRAIN_S = 60.0  # after the stream ends: wait this long at most for the last finals
 LIVE: dict[str, "TwilioMediaStream"] = {}  # call SID → its running stream in this process (voice messages)
 
@@ -111,7 +108,7 @@ class TwilioMediaStream:
                 if kind == "start":
                     await self.on_start(event)
                     if self.phase == "intake" and watcher is None:
-                        watcher = asyncio.create_task(self.watch())
+                        watcher = asyncio.create_task(handoff.watch(self))
                 elif kind == "media":
                     self.on_media(event)
                 elif kind == "stop":
@@ -319,7 +316,7 @@ class TwilioMediaStream:
         self.stored += 1
         bus.publish(f"contact:{contact_id}", event)
         if speaker == "citizen":
-            task = intake.start(self.state, contact_id, event["id"])
+            task = flows.start(self.state, contact_id, event["id"])
             self.tasks.add(task)  # the stream waits for its own before it reports being finished
             task.add_done_callback(self.tasks.discard)
 
@@ -350,57 +347,6 @@ class TwilioMediaStream:
             await self.ws.close(code=1000, reason=reason)
         except RuntimeError:
             pass
-
-    async def watch(self) -> None:
-        config = routing.Config.from_settings(self.settings)
-        contact_id = self.contact_id
-        queued_silent = False
-
-        def check_state() -> tuple[str, bool]:
-            with session_scope(self.state.engine) as session:
-                contact = contacts.get_contact(session, contact_id)
-                if contact.status in (ContactStatus.active, ContactStatus.wrapup):
-                    return "lawyer", False
-                if contact.status == ContactStatus.ended:
-                    return "ended", False
-                if not routing.anyone_on_duty(session, utcnow(), config):
-                    return "nobody_on_duty", False
-                return "", contact.status == ContactStatus.open
-
-        def queue_silent_caller() -> None:
-            from routing.views import run as routing_run
-
-            routing_run(self.state, lambda s, c: _enqueue_and_dispatch(s, contact_id, c))
-
-        try:
-            async with bus.subscribe(f"contact:{contact_id}") as sub:
-                while True:
-                    reason, still_open = await run_in_threadpool(check_state)
-                    if reason:
-                        if reason != "ended":
-                            await self.hand_off(reason)
-                        return
-                    waited = (utcnow() - self.started_wall).total_seconds()
-                    if still_open and not queued_silent and waited >= SILENT_CALLER_S and self.stored == 0:
-                        queued_silent = True
-                        await run_in_threadpool(queue_silent_caller)
-                    try:
-                        event = await sub.get(timeout=WATCH_EVERY_S)
-                    except asyncio.TimeoutError:
-                        continue
-                    if event.get("type") == "status" and event.get("status") == "active":
-                        await self.hand_off("lawyer")
-                        return
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("intake watcher failed (call %s)", redact(self.call_sid))
-
-
-def _enqueue_and_dispatch(session: Any, contact_id: int, config: routing.Config) -> routing.Events:
-    events = routing.enqueue(session, contact_id, "other", config=config)
-    events.items += routing.dispatch(session, config=config).items
-    return events
 
 
 async def media_socket(ws: WebSocket) -> None:

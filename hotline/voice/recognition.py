@@ -9,6 +9,7 @@ from typing import Any
 from asr.pool import RecognizerPool
 from asr.settings import EngineConfigError, engine_spec
 from hotline.events import bus
+from hotline.privacy import install_log_redaction
 
 log = logging.getLogger("hotline.voice")
 
@@ -32,7 +33,7 @@ class Recognition:
                     raise
                 self._pool = RecognizerPool(name, str(model), options, workers=self.settings.asr_workers,
                                             streams_per_worker=self.settings.asr_streams_per_worker,
-                                            on_status=self._publish).start()
+                                            on_status=self._publish, log_setup=install_log_redaction).start()
             return self._pool
 
     def warm_up(self) -> None:

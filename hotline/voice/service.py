@@ -18,10 +18,11 @@ from hotline.audit import service as audit
 from hotline.auth.models import StaffUser
 from hotline.contacts import service as contacts
 from hotline.contacts.models import Contact, ContactStatus, Outcome, Utterance
+from hotline.queue import service as queue
+from hotline.queue.models import Callback
+from hotline.roster.service import anyone_on_duty
 from hotline.timeutil import as_utc, utcnow
 from hotline.voice.models import CallEvent
-from routing import service as routing
-from routing.models import Callback
 
 # Twilio CallStatus values that end a call, and what they mean for the contact's outcome.
 TERMINAL = {"completed", "failed", "busy", "no-answer", "canceled"}
@@ -90,7 +91,7 @@ def contact_for_call(session: Session, call_sid: str) -> Contact:
 
 def call_status(session: Session, contact: Contact, status: str, *, occurred_at: datetime | None = None,
                 data: dict[str, Any] | None = None) -> bool:
-    """A status callback. Returns True when it ended the contact (then run the end hooks)."""
+    """A status callback. Returns True when it ended the contact (then run `contacts.flows.contact_ended`)."""
     name = STATUS_NAMES.get(status)
     if name is None:
         raise VoiceError(f"未知的通话状态 (unknown CallStatus {status!r})")
@@ -123,32 +124,32 @@ def store_final(session: Session, contact_id: int, *, speaker: str, text: str, c
                                   raw_text=raw_text)
 
 
-def next_step(session: Session, contact: Contact, config: routing.Config) -> tuple[str, StaffUser | None]:
+def next_step(session: Session, contact: Contact, config: queue.Config) -> tuple[str, StaffUser | None]:
     """After the intake stream closed: ('dial', lawyer) | ('voicemail', None) | ('wait', None)."""
-    lawyer = routing.assigned_lawyer(session, contact.id)
+    lawyer = queue.assigned_lawyer(session, contact.id)
     if lawyer is not None:
         return "dial", lawyer
     asked = any(e.data.get("digit") == VOICEMAIL_DIGIT for e in events(session, contact.external_id or "", "dtmf"))
-    if asked or not routing.anyone_on_duty(session, utcnow(), config):
+    if asked or not anyone_on_duty(session, utcnow(), config):
         return "voicemail", None
     return "wait", None
 
 
 def voicemail_left(session: Session, contact: Contact, *, recording_url: str = "", duration_s: float | None = None,
-                   recording_sid: str = "", since: datetime | None = None) -> routing.Events:
+                   recording_sid: str = "", since: datetime | None = None) -> queue.Events:
     """The caller left a voice message: a callback task carrying its transcript (the citizen's
     recognised speech of the voice-message phase, or of the whole call when there is none)."""
-    routing.lock(session)  # before the look for a callback: the intake may be creating one right now
+    queue.lock(session)  # before the look for a callback: the intake may be creating one right now
     said = [u for u in contacts.transcript(session, contact.id) if u.speaker == "citizen"]
     phase_said = [u for u in said if since is None or as_utc(u.started_at) >= since]
     transcript = "".join(u.text for u in (phase_said or said))
     note = f"语音留言（{round(duration_s or 0)} 秒）：{transcript or '（未识别到语音）'}"
     if recording_url:
-        note += f"\n{routing.RECORDING_PREFIX}{recording_url}"
+        note += f"\n{queue.RECORDING_PREFIX}{recording_url}"
     existing = session.execute(select(Callback).where(Callback.contact_id == contact.id)).scalar_one_or_none()
-    events = routing.Events()
+    events = queue.Events()
     if existing is None:
-        events = routing.create_callback(session, contact.id, reason="语音留言", note=note)
+        events = queue.create_callback(session, contact.id, reason="语音留言", note=note)
     elif note not in existing.note:
         before = existing.note
         existing.note = (existing.note + "\n" + note).strip()

@@ -15,28 +15,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from hotline import intake
 from hotline.auth.models import Role, StaffUser
+from hotline.auth.permissions import SessionDep
+from hotline.contacts import flows
 from hotline.contacts import service as contacts
 from hotline.contacts.models import ContactStatus
 from hotline.contacts.service import ContactError
 from hotline.database import session_scope
-from hotline.deps import get_session, require_roles
+from hotline.deps import require_roles
 from hotline.events import bus
+from hotline.queue import flows as queue_flows
+from hotline.queue import service as queue
+from hotline.roster.service import anyone_on_duty
 from hotline.timeutil import utcnow
 from hotline.voice import service as voice
 from hotline.voice import twiml
 from hotline.voice.media import LIVE, media_socket
 from hotline.voice.recognition import Recognition
 from hotline.voice.signature import verified_params
-from routing import service as routing
+
+TwilioParams = Annotated[dict, Depends(verified_params)]  # checked X-Twilio-Signature first
 
 log = logging.getLogger("hotline.voice")
 router = APIRouter(tags=["voice"])
@@ -54,8 +59,8 @@ def urls_for(request: Request) -> twiml.Urls:
     return twiml.Urls(settings.public_url or str(request.base_url))
 
 
-def _config(request: Request) -> routing.Config:
-    return routing.Config.from_settings(request.app.state.settings)
+def _config(request: Request) -> queue.Config:
+    return queue.Config.from_settings(request.app.state.settings)
 
 
 def _contact(session: Session, params: dict[str, str]):  # noqa: ANN202
@@ -66,19 +71,17 @@ def _contact(session: Session, params: dict[str, str]):  # noqa: ANN202
         return None
 
 
-def _publish(events: routing.Events | None, state: Any) -> None:
+def _publish(events: queue.Events | None, state: Any) -> None:
     if events is None or not events.items:
         return
-    from routing.views import publish, publish_state
-
-    publish(events)
+    queue_flows.publish(events)
     if events.changed:
-        publish_state(state)
+        queue_flows.publish_state(state)
 
 
 @router.post("/twilio/voice")
-def incoming(request: Request, background: BackgroundTasks, params: dict = Depends(verified_params),
-             session: Session = Depends(get_session, scope="function")) -> Response:
+def incoming(request: Request, background: BackgroundTasks, params: TwilioParams,
+             session: SessionDep) -> Response:
     settings = request.app.state.settings
     request.app.state.voice_recognition.warm_up()  # the model loads while the greeting plays
     try:
@@ -90,7 +93,7 @@ def incoming(request: Request, background: BackgroundTasks, params: dict = Depen
     if fresh:
         background.add_task(bus.publish, "contacts", {"type": "contact_opened", "contact_id": contact.id,
                                                       "channel": "call"})
-    if routing.anyone_on_duty(session, utcnow(), _config(request)):
+    if anyone_on_duty(session, utcnow(), _config(request)):
         return xml(twiml.intake(settings, urls_for(request), contact.id))
     voice.record_event(session, call_sid=contact.external_id, event="next_step", contact=contact,
                        data={"step": "voicemail", "reason": "nobody_on_duty"})
@@ -98,8 +101,7 @@ def incoming(request: Request, background: BackgroundTasks, params: dict = Depen
 
 
 @router.post("/twilio/voice/next")
-def next_step(request: Request, attempt: int = 0, params: dict = Depends(verified_params),
-              session: Session = Depends(get_session, scope="function")) -> Response:
+def next_step(request: Request, params: TwilioParams, session: SessionDep, attempt: int = 0) -> Response:
     settings = request.app.state.settings
     contact = _contact(session, params)
     if contact is None:
@@ -120,8 +122,7 @@ def next_step(request: Request, attempt: int = 0, params: dict = Depends(verifie
 
 
 @router.post("/twilio/voice/dial")
-def dial_ended(request: Request, params: dict = Depends(verified_params),
-               session: Session = Depends(get_session, scope="function")) -> Response:
+def dial_ended(request: Request, params: TwilioParams, session: SessionDep) -> Response:
     settings = request.app.state.settings
     contact = _contact(session, params)
     if contact is None:
@@ -138,8 +139,7 @@ def dial_ended(request: Request, params: dict = Depends(verified_params),
 
 
 @router.post("/twilio/voice/rating")
-def rating(request: Request, attempt: int = 0, params: dict = Depends(verified_params),
-           session: Session = Depends(get_session, scope="function")) -> Response:
+def rating(request: Request, params: TwilioParams, session: SessionDep, attempt: int = 0) -> Response:
     settings = request.app.state.settings
     contact = _contact(session, params)
     if contact is None:
@@ -160,7 +160,7 @@ def rating(request: Request, attempt: int = 0, params: dict = Depends(verified_p
 
 
 @router.post("/twilio/voice/recording")
-async def recording(request: Request, params: dict = Depends(verified_params)) -> Response:
+async def recording(request: Request, params: TwilioParams) -> Response:
     """The voice message ended. Its words were transcribed live from the forked stream; wait until
     the last of them is stored (this endpoint waits, so it uses its own session afterwards)."""
     settings, state = request.app.state.settings, request.app.state
@@ -176,7 +176,7 @@ async def recording(request: Request, params: dict = Depends(verified_params)) -
     except ValueError:
         duration = None
 
-    def work() -> routing.Events | None:
+    def work() -> queue.Events | None:
         with session_scope(state.engine) as session:
             contact = _contact(session, params)
             if contact is None:
@@ -197,8 +197,8 @@ async def recording(request: Request, params: dict = Depends(verified_params)) -
 
 
 @router.post("/twilio/voice/status")
-def status_callback(request: Request, background: BackgroundTasks, params: dict = Depends(verified_params),
-                    session: Session = Depends(get_session, scope="function")) -> Response:
+def status_callback(request: Request, background: BackgroundTasks, params: TwilioParams,
+                    session: SessionDep) -> Response:
     contact = _contact(session, params)
     if contact is None:
         raise HTTPException(status_code=404, detail="未知的通话 (unknown CallSid)")
@@ -210,7 +210,7 @@ def status_callback(request: Request, background: BackgroundTasks, params: dict 
     except voice.VoiceError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     if ended:
-        background.add_task(intake.contact_ended, request.app.state, contact.id)
+        background.add_task(flows.contact_ended, request.app.state, contact.id)
     return xml(twiml.empty())
 
 

@@ -15,7 +15,7 @@ from hotline.auth.service import get_user_by_username
 from hotline.contacts import service as contacts
 from hotline.database import session_scope
 from hotline.directory.models import Category, Office
-from routing import service as routing
+from hotline.queue import service as routing
 
 PHONE, ID_NUMBER = "13912345678", "110101199003071234"
 
@@ -105,7 +105,7 @@ def _one_answered_contact(engine, disposition: str = f"已解答，回访电话{
         routing.enqueue(s, contact.id, "labour")
         routing.dispatch(s)
     with session_scope(engine) as s:
-        from routing.models import Offer
+        from hotline.queue.models import Offer
 
         offer = s.execute(select(Offer).where(Offer.contact_id == contact.id)).scalar_one()
         routing.accept(s, offer.id, lawyer.id)

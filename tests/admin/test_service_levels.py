@@ -23,12 +23,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from admin import analytics
+from admin import analytics, volumes
 from hotline.auth.service import create_user
 from hotline.contacts import service as contacts
 from hotline.database import session_scope
-from routing import service as routing
-from routing.models import LawyerProfile, Offer, Shift
+from hotline.queue import service as routing
+from hotline.queue.models import Offer
+from hotline.roster.models import LawyerProfile, Shift
 
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)  # Monday 09:00 in Shanghai
@@ -229,10 +230,10 @@ def test_day_and_week_buckets() -> None:
              analytics.ContactFacts(2, "call", "labour", enqueued_at=datetime(2026, 3, 8, 15, 59, tzinfo=timezone.utc)),
              analytics.ContactFacts(3, "call", "", enqueued_at=datetime(2026, 3, 8, 16, 0, tzinfo=timezone.utc))]
     start, end = analytics.local_range(date(2026, 3, 2), date(2026, 3, 15), TZ)
-    days = analytics.volume(facts, start, end, TZ, "day")
+    days = volumes.volume(facts, start, end, TZ, "day")
     assert len(days["labels"]) == 14
     assert days["total"][0] == 1  # 01:00 Monday local
     assert days["total"][6] == 1 and days["total"][7] == 1  # 23:59 Sunday, 00:00 Monday local
     assert days["by_category"]["未分类"][7] == 1
-    weeks = analytics.volume(facts, start, end, TZ, "week")
+    weeks = volumes.volume(facts, start, end, TZ, "week")
     assert weeks["labels"] == ["2026-03-02", "2026-03-09"] and weeks["total"] == [2, 1]

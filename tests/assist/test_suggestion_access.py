@@ -14,8 +14,8 @@ from hotline.contacts import service as contacts
 from hotline.database import session_scope
 from hotline.privacy import redact
 from hotline.timeutil import utcnow
-from routing import service as routing
-from routing.models import Offer
+from hotline.queue import service as routing
+from hotline.queue.models import Offer
 
 PHONE = "13912345678"
 QUESTION = f"公司拖欠三个月工资，电话{PHONE}，怎么办"

@@ -20,7 +20,7 @@ from hotline.database import get_engine, session_scope
 from hotline.timeutil import as_utc, utcnow
 from tests.conftest import make_settings
 from tests.core.chat_client import ChatClient
-from tests.routing.conftest import StaffClient, add_lawyer
+from tests.queue.conftest import StaffClient, add_lawyer
 
 ABANDON_S, IDLE_S = 2, 4
 SLACK_S = 15  # the sweep runs every second; the rest is room for a busy shared machine

@@ -113,10 +113,12 @@ def test_server_log_holds_no_personal_data(tmp_path, database_url) -> None:  # n
 
 def test_asr_worker_process_logs_are_redacted() -> None:
     """A recogniser worker is a separate (spawned) process with its own logging: its stderr,
-    which joins the server's, is redacted too. Run as such a process starts."""
+    which joins the server's, is redacted too. Run as such a process starts, with the log set-up
+    the app's pool hands its workers (hotline.voice.recognition)."""
     script = ("import logging\n"
               "from asr.worker import configure_logging\n"
-              "configure_logging(3)\n"
+              "from hotline.voice.recognition import install_log_redaction\n"
+              "configure_logging(3, install_log_redaction)\n"
               f"logging.getLogger('asr.worker').error('stream s1: 来电 {PHONE} 身份证 {ID_NUMBER}')\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
                           cwd=str(Path(__file__).resolve().parents[2]))

@@ -14,7 +14,7 @@ from hotline.auth.service import get_user_by_username
 from hotline.contacts import service as contacts
 from hotline.database import session_scope
 from hotline.directory.models import Category, Office
-from routing.models import LawyerProfile, Shift
+from hotline.roster.models import LawyerProfile, Shift
 from tests.conftest import screenshot
 from tests.pages.conftest import STAFF, PageErrors, login
 

@@ -15,14 +15,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-import routing.models  # noqa: F401 - registers the hooks that bump the roster revision on writes
+import hotline.roster.models  # noqa: F401 - registers the hooks that bump the roster revision on writes
 from hotline.auth.models import StaffUser
 from hotline.auth.service import create_user
 from hotline.contacts import service as contacts
 from hotline.contacts.models import Contact
 from hotline.database import session_scope
 from hotline.voice import service as voice
-from routing.models import Callback, LawyerProfile, RosterException, Shift
+from hotline.queue.models import Callback
+from hotline.roster.models import LawyerProfile, RosterException, Shift
 from tests.conftest import screenshot
 from tests.pages.conftest import DEMO_PASSWORD, STAFF, PageErrors, login
 

@@ -13,8 +13,8 @@ from hotline.auth.service import get_user_by_username
 from hotline.cases.models import Case
 from hotline.contacts import service as contacts
 from hotline.database import session_scope
-from routing import service as routing
-from routing.models import Offer
+from hotline.queue import service as routing
+from hotline.queue.models import Offer
 from tests.conftest import screenshot
 from tests.pages.conftest import STAFF, PageErrors, login
 

@@ -1,28 +1,19 @@
-"""Referral test helpers: staff at given offices, a case opened the way intake opens one, and
-hardship rows for the pure rules."""
+"""Referral test helpers: staff at given offices, a case opened the way intake opens one."""
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlmodel import Session
 
+from hotline.audit.models import AuditEntry
 from hotline.auth.service import create_user
+from hotline.cases.models import Case
 from hotline.contacts import service as contacts
 from hotline.database import session_scope
 from hotline.directory.models import Office
-from routing.referral_rules import HardshipRow
+from hotline.referrals.models import Referral, ReferralEvent, ReferralRecord
 
 PASSWORD = "referral-test-pw"
-
-# Sample provincial standards for the pure rules: two versions for 广东省 and a correction.
-STANDARDS = [
-    HardshipRow(1, "广东省", date(2021, 12, 1), 1, 2300.0, "参照最低工资标准", True),
-    HardshipRow(2, "广东省", date(2025, 3, 1), 1, 2500.0, "参照最低工资标准", True),
-    HardshipRow(3, "北京市", date(2023, 9, 1), 1, 2420.0, "参照最低工资标准", True),
-    HardshipRow(4, "北京市", date(2023, 9, 1), 2, 2450.0, "更正", False),
-]
-TODAY = date(2026, 6, 1)
 
 
 def office_id(engine, code: str) -> int:  # noqa: ANN001
@@ -75,3 +66,53 @@ def db(engine):  # noqa: ANN001, ANN201
         seed_defaults(session)
         seed_hardship(session)
     return engine
+
+
+WAGES = {"province": "广东省", "matter_types": ["labour_remuneration"], "applicant": {"migrant_worker": True},
+         "economy": {"integrity_pledge": True}}
+
+
+def counts(engine) -> dict[str, int]:  # noqa: ANN001
+    with Session(engine) as s:
+        return {"referrals": s.execute(select(func.count()).select_from(Referral)).scalar_one(),
+                "events": s.execute(select(func.count()).select_from(ReferralEvent)).scalar_one(),
+                "records": s.execute(select(func.count()).select_from(ReferralRecord)).scalar_one(),
+                "created": s.execute(select(func.count()).select_from(AuditEntry)
+                                     .where(AuditEntry.action == "referral.created")).scalar_one()}
+
+
+def actions(engine, case_id: int) -> list[str]:  # noqa: ANN001
+    with Session(engine) as s:
+        return list(s.execute(select(AuditEntry.action).where(AuditEntry.case_id == case_id)
+                              .order_by(AuditEntry.seq)).scalars())
+
+
+def case_status(engine, case_id: int) -> str:  # noqa: ANN001
+    with Session(engine) as s:
+        return s.get(Case, case_id).status
+
+
+@pytest.fixture
+def people(db, staff_users, live_server):  # noqa: ANN001, ANN201
+    """Signed-in clients: the demo lawyer and manager, another lawyer, legal-aid staff of the 南山
+    centre, mediators of the 南头 committee and of another committee."""
+    add_staff(db, "lawyer2", "lawyer")
+    add_staff(db, "la-nanshan", "legal_aid", "la-sz-nanshan")
+    add_staff(db, "med-nantou", "mediation", "med-sz-nanshan-nantou")
+    add_staff(db, "med-other", "mediation", "med-sz-baoan-xinan")
+    add_staff(db, "la-noofice", "legal_aid")
+
+    def login(name: str, password: str = PASSWORD):  # noqa: ANN202
+        return live_server.login(name, password)
+
+    return {"lawyer": login(*staff_users["lawyer"]), "manager": login(*staff_users["manager"]),
+            "admin": login(*staff_users["admin"]), "lawyer2": login("lawyer2"), "la": login("la-nanshan"),
+            "med": login("med-nantou"), "med_other": login("med-other"), "la_none": login("la-noofice"),
+            "lawyer_id": _user_id(db, staff_users["lawyer"][0])}
+
+
+def _user_id(engine, username: str) -> int:  # noqa: ANN001
+    from hotline.auth.models import StaffUser
+
+    with Session(engine) as s:
+        return s.execute(select(StaffUser.id).where(StaffUser.username == username)).scalar_one()

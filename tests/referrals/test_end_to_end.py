@@ -13,7 +13,7 @@ from hotline.audit.service import verify
 from hotline.referrals.service import local_today
 from tests.core.chat_client import ChatClient
 from tests.referrals.conftest import PASSWORD, add_staff
-from tests.routing.conftest import StaffClient, add_lawyer
+from tests.queue.conftest import StaffClient, add_lawyer
 
 
 def _system_message(chat: ChatClient, contains: str, timeout: float = 10) -> dict:

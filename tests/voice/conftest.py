@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from hotline.auth.service import create_user
 from hotline.database import session_scope
-import routing.roster_cache  # noqa: F401 - registers the hooks that bump the roster revision on writes
-from routing.models import LawyerProfile, Shift
+import hotline.roster.cache  # noqa: F401 - registers the hooks that bump the roster revision on writes
+from hotline.roster.models import LawyerProfile, Shift
 from tests.conftest import LiveServer, free_port, make_settings
 from tests.knowledge_base.conftest import small_kb_dir  # noqa: F401 - the session-scoped small real KB
 from tests.voice.twilio_sim import TOKEN

@@ -18,7 +18,7 @@ from hotline.timeutil import as_utc
 from hotline.voice.models import CallEvent
 from asr.text import cer
 from tests.conftest import SHARED
-from tests.routing.conftest import StaffClient
+from tests.queue.conftest import StaffClient
 from tests.voice.conftest import add_lawyer, add_user, rows, wait_for
 from tests.voice.twilio_sim import FRAME, Twilio, twiml, ulaw_payload
 

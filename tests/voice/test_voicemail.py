@@ -8,7 +8,7 @@ import json
 from asr.text import cer, normalise_for_cer
 from hotline.contacts.models import Contact, Utterance
 from hotline.voice.models import CallEvent
-from routing.models import Callback
+from hotline.queue.models import Callback
 from tests.voice.conftest import add_lawyer, add_user, rows
 from tests.voice.twilio_sim import Twilio, twiml, ulaw_payload
 from tests.asr.conftest import transcripts

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from routing.referral_rules import ApplicationError, assess_json
-from tests.referrals.conftest import STANDARDS, TODAY
+from routing.eligibility.application import ApplicationError
+from routing.eligibility.rules import assess_json
+from tests.routing.eligibility.conftest import STANDARDS, TODAY
 
 POOR = {"household_size": 3, "household_monthly_income": 4500, "integrity_pledge": True}  # 1500/person
 RICH = {"household_size": 2, "household_monthly_income": 20000, "integrity_pledge": True}  # 10000/person

@@ -4,7 +4,8 @@ question, so it must cost a primary-key read, not a parse of every shift.
 
 Correctness across workers: any ORM write to `shift`, `roster_exception` or `holiday` (adds,
 changes, deletes, and bulk UPDATE/DELETE statements) bumps `roster_revision` in the same
-transaction (session events in `routing.models`, registered whenever the tables are); readers compare that number with their cache. A write made
+transaction (session events in `hotline.roster.models`, registered whenever the tables are);
+readers compare that number with their cache. A write made
 outside the ORM (raw SQL by hand) is picked up after `MAX_AGE_S` at the latest.
 """
 from __future__ import annotations
@@ -18,8 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlmodel import Session
 
+from hotline.roster.models import RosterRevision
 from routing import roster
-from routing.models import RosterRevision
 
 MAX_AGE_S = 30.0
 

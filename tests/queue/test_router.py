@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from hotline.audit.models import AuditEntry
 from tests.core.chat_client import ChatClient
-from tests.routing.conftest import StaffClient, add_lawyer, local_hms
+from tests.queue.conftest import StaffClient, add_lawyer, local_hms
 
 
 def actions(server, prefix: str = "routing.") -> list[str]:  # noqa: ANN001
@@ -117,7 +117,7 @@ def test_dialect_goes_to_a_lawyer_who_speaks_it_then_overflows(server):  # noqa:
 
     # with the only 粤语 speaker at capacity 1 … a second 粤语 chat waits, then overflows to anyone
     with Session(server.engine) as session:
-        from routing.models import LawyerProfile
+        from hotline.roster.models import LawyerProfile
 
         profile = session.get(LawyerProfile, yue.user_id)
         profile.chat_capacity = 1
@@ -136,9 +136,9 @@ def test_shift_end_hands_waiting_work_to_whoever_is_on_duty(tmp_path, database_u
 
     from hotline.auth.service import get_user_by_username
     from hotline.database import get_engine, session_scope, upgrade
-    from routing.models import RosterException
+    from hotline.roster.models import RosterException
     from tests.conftest import LiveServer, make_settings
-    from tests.routing.conftest import TZ
+    from tests.queue.conftest import TZ
 
     settings = make_settings(tmp_path, database_url, offer_timeout_s=60)  # the offer outlives the shift
     upgrade(settings)

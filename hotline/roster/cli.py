@@ -21,12 +21,14 @@ def _engine(ctx: typer.Context):  # noqa: ANN202
 @app.command("now")
 def now_cmd(ctx: typer.Context) -> None:
     """Who is on duty now, and who comes next."""
+    from zoneinfo import ZoneInfo
+
     from hotline.database import session_scope
+    from hotline.roster.service import duty_summary
     from hotline.timeutil import utcnow
-    from routing.service import Config, duty_summary
 
     with session_scope(_engine(ctx)) as session:
-        summary = duty_summary(session, utcnow(), Config.from_settings(ctx.obj))
+        summary = duty_summary(session, utcnow(), ZoneInfo(ctx.obj.timezone))
     typer.echo("当前值班 on duty now: " + ("、".join(f"{p['name']}（至 {p['until'][:16]}）" for p in summary["now"]) or "无"))
     typer.echo("下一班 next: " + ("、".join(f"{p['name']}（{p['from'][:16]} 起）" for p in summary["next"]) or "无"))
 
@@ -38,7 +40,7 @@ def export_cmd(ctx: typer.Context, out: Path = typer.Option(None, "--out", help=
 
     from hotline.auth.models import StaffUser
     from hotline.database import session_scope
-    from routing.models import Shift
+    from hotline.roster.models import Shift
 
     handle = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout
     writer = csv.DictWriter(handle, fieldnames=FIELDS)
@@ -62,9 +64,9 @@ def import_cmd(ctx: typer.Context, file: Path = typer.Argument(..., exists=True,
     from hotline.audit import service as audit
     from hotline.auth.service import get_user_by_username
     from hotline.database import session_scope
-    from routing.models import Shift
+    from hotline.roster.models import Shift
+    from hotline.roster.service import profile
     from routing.roster import parse_time, validate_days
-    from routing.service import profile
 
     errors, rows = [], []
     with open(file, newline="", encoding="utf-8-sig") as handle:

@@ -11,9 +11,10 @@ from sqlmodel import Session
 
 from hotline.audit.models import AuditEntry
 from hotline.database import session_scope
-from routing.models import Callback, RosterException
+from hotline.queue.models import Callback
+from hotline.roster.models import RosterException
 from tests.core.chat_client import ChatClient
-from tests.routing.conftest import TZ, StaffClient, add_lawyer, local_hms
+from tests.queue.conftest import TZ, StaffClient, add_lawyer, local_hms
 
 
 def audit_rows(server, action: str) -> list[AuditEntry]:  # noqa: ANN001

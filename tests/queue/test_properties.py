@@ -14,8 +14,9 @@ from hotline.contacts.models import Contact
 from hotline.database import make_engine, session_scope
 from hotline.directory.service import seed_defaults
 from hotline.timeutil import utcnow
-from routing import service
-from routing.models import LawyerProfile, Offer, QueueEntry, Shift
+from hotline.queue import service
+from hotline.queue.models import Offer, QueueEntry
+from hotline.roster.models import LawyerProfile, Shift
 
 LAWYERS = 3
 CAPACITY = 2

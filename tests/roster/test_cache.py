@@ -10,8 +10,8 @@ from sqlalchemy import delete
 
 from hotline.auth.service import create_user
 from hotline.database import make_engine, session_scope
-from routing import service
-from routing.models import Holiday, RosterException, Shift
+from hotline.queue import service
+from hotline.roster.models import Holiday, RosterException, Shift
 
 TZ = ZoneInfo("Asia/Shanghai")
 

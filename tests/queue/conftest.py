@@ -11,7 +11,7 @@ from websockets.sync.client import connect
 
 from hotline.auth.service import create_user
 from hotline.database import session_scope
-from routing.models import LawyerProfile, Shift
+from hotline.roster.models import LawyerProfile, Shift
 from tests.conftest import LiveServer, make_settings
 
 TZ = ZoneInfo("Asia/Shanghai")

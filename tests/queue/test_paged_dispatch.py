@@ -1,4 +1,4 @@
-"""`service.dispatch` reads candidate lawyers a page at a time (longest idle first, filtered in
+"""`offers.dispatch` reads candidate lawyers a page at a time (longest idle first, filtered in
 SQL). Over random staff, loads, pending offers, penalties, duty and waiting contacts, with pages
 of 2 rows so that most rounds run over several pages, it must make exactly the offers that one
 `engine.assign` over every lawyer's full state makes (on SQLite and PostgreSQL)."""
@@ -16,9 +16,10 @@ from hotline.contacts import service as contacts
 from hotline.contacts.models import Contact
 from hotline.database import session_scope
 from hotline.directory.service import list_categories, seed_defaults
-from routing import service
+from hotline.queue import offers, service
 from routing.engine import ContactRequest, LawyerState, assign
-from routing.models import LawyerProfile, Offer, QueueEntry, Shift
+from hotline.queue.models import Offer, QueueEntry
+from hotline.roster.models import LawyerProfile, Shift
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Monday morning
 CONFIG = service.Config(offer_timeout_s=600)
@@ -95,7 +96,7 @@ def test_paged_dispatch_makes_the_offers_of_one_full_assign(engine, monkeypatch,
     _scene(engine, rng)
     expected = _expected(engine)
     assert expected  # the scene leaves work to do
-    monkeypatch.setattr(service, "PAGE", 2)
+    monkeypatch.setattr(offers, "PAGE", 2)
     with session_scope(engine) as s:
         held = {c.id: c for c in s.execute(select(Contact).where(Contact.status == "queued")).scalars()}
         events = service.dispatch(s, now=NOW, config=CONFIG)

@@ -14,9 +14,10 @@ from hotline.auth.service import create_user
 from hotline.contacts import service as contacts
 from hotline.database import session_scope
 from hotline.directory.service import seed_defaults
-from routing import service
+from hotline.queue import service
 from routing.engine import LawyerState
-from routing.models import Callback, LawyerProfile, Offer, Shift
+from hotline.queue.models import Callback, Offer
+from hotline.roster.models import LawyerProfile, Shift
 
 TZ = ZoneInfo("Asia/Shanghai")
 NINE_THIRTY = datetime(2026, 3, 2, 9, 30, tzinfo=TZ)  # a Monday

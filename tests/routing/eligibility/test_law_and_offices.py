@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from routing.referral_law import MEDIATION_QUOTES, QUOTES, article_id, cite, cn_number
-from routing.referral_offices import candidates, match_office, no_office_message
+from routing.eligibility.law import MEDIATION_QUOTES, QUOTES, article_id, cite, cn_number
+from routing.eligibility.offices import candidates, match_office, no_office_message
 from tests.conftest import SHARED
 
 

@@ -1,0 +1,1 @@
+"""The duty roster: lawyer profiles, shifts, exceptions, holidays; who is on duty."""
