@@ -21,6 +21,7 @@ from hotline.config import Settings, get_settings
 from hotline.database import get_engine, session_scope
 from hotline.directory import service as directory
 from hotline.privacy import install_log_redaction
+from hotline.security import safe_next
 from hotline.web import STATIC_DIR, templates
 
 log = logging.getLogger("hotline")
@@ -83,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/login", response_class=HTMLResponse)
     def login_page(request: Request, next: str = "") -> HTMLResponse:
-        return templates.TemplateResponse(request, "login.html", {"next": next})
+        return templates.TemplateResponse(request, "login.html", {"next": safe_next(next)})
 
     @app.get("/logout")
     def logout_page() -> RedirectResponse:
