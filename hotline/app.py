@@ -73,6 +73,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     state.startup_hooks.append(start_presence)
     state.startup_hooks.append(intake.resume_unrouted)  # acknowledged but never queued before a crash
     state.shutdown_hooks.append(stop_presence)
+    from hotline.audit import checkpoint
+
+    checkpoint.install(app)  # signed checkpoints of the audit head, outside the database
 
     @app.get("/healthz")
     def healthz() -> dict:

@@ -14,7 +14,7 @@ from routing.cli import app as roster_app
 
 app = typer.Typer(help="12348 公共法律服务热线 hotline.", no_args_is_help=True)
 db_app = typer.Typer(help="Database: migrations.", no_args_is_help=True)
-audit_app = typer.Typer(help="Audit log: verify the hash chain.", no_args_is_help=True)
+audit_app = typer.Typer(help="Audit log: verify the hash chain, write checkpoints.", no_args_is_help=True)
 user_app = typer.Typer(help="Staff users.", no_args_is_help=True)
 
 
@@ -44,18 +44,39 @@ def db_upgrade(ctx: typer.Context, revision: str = "head") -> None:
 
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context) -> None:
-    """Check the audit log's hash chain; exit 1 naming the first broken entry."""
-    from hotline.audit.service import verify
+    """Check the audit log's keyed hash chain and hold it against the signed checkpoints;
+    exit 1 naming the first broken entry."""
+    from hotline.audit.checkpoint import CheckpointError, check, checkpoint_path
     from hotline.database import session_scope
 
-    with session_scope(_engine(ctx.obj)) as session:
-        result = verify(session)
+    try:
+        with session_scope(_engine(ctx.obj)) as session:
+            result = check(session, ctx.obj)
+    except CheckpointError as exc:
+        typer.echo(f"audit checkpoints BROKEN: {exc}", err=True)
+        raise typer.Exit(1) from exc
     if result.ok:
-        typer.echo(f"audit log intact: {result.checked} entries")
+        typer.echo(f"audit log intact: {result.checked} entries (checkpoints: {checkpoint_path(ctx.obj)})")
         return
     typer.echo(f"audit log BROKEN at entry seq={result.broken_seq} id={result.broken_id}: {result.reason} "
                f"({result.checked} entries before it are intact)", err=True)
     raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(ctx: typer.Context) -> None:
+    """Verify the chain and append a signed checkpoint of its head outside the database
+    (run it from cron, or let the server write one every audit_checkpoint_every_s)."""
+    from hotline.audit.checkpoint import CheckpointError, checkpoint_path, write
+    from hotline.database import session_scope
+
+    try:
+        with session_scope(_engine(ctx.obj)) as session:
+            cp = write(session, ctx.obj)
+    except CheckpointError as exc:
+        typer.echo(f"no checkpoint written: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"checkpoint seq={cp.seq} hash={cp.hash} written to {checkpoint_path(ctx.obj)}")
 
 
 @user_app.command("add")
@@ -140,7 +161,7 @@ def _log_config() -> dict:
 def show_config(ctx: typer.Context) -> None:
     """Print the effective settings (secrets hidden)."""
     data = ctx.obj.model_dump(mode="json")
-    for key in ("twilio_auth_token", "demo_admin_password"):
+    for key in ("twilio_auth_token", "demo_admin_password", "audit_key"):
         if data.get(key):
             data[key] = "***"
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
