@@ -145,4 +145,8 @@ def upgrade(settings: Settings, revision: str = "head") -> None:
     from alembic import command
 
     get_engine(settings)  # creates the SQLite directory, registers the audit key
-    command.upgrade(alembic_config(settings.sqlalchemy_url), revision)
+    cfg = alembic_config(settings.sqlalchemy_url)
+    from hotline.audit import keys
+
+    cfg.attributes["audit_key"] = keys.load_key(settings)  # 0007_audit_hmac re-keys the chain
+    command.upgrade(cfg, revision)

@@ -5,12 +5,12 @@ of its own fields and the previous entry's hash, so changing, inserting or delet
 breaks the chain from that point on, and only a holder of the key can recompute it. Signed
 checkpoints of the head, written outside the database (hotline.audit.checkpoint), catch a
 rewound tail and a chain recomputed by someone who has the key. Entries hold redacted text only
-(see `hotline.privacy`); the raw record stays in the case tables, and an entry may carry a
-SHA-256 of the raw text it refers to so the record itself can be checked against the log.
+(see `hotline.privacy`; digests and ids are never redacted); the raw record stays in the case
+tables, and an entry may carry an HMAC of the raw text it refers to (`text_digest`) so the
+record itself can be checked against the log.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,8 +33,10 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
-def text_digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def text_digest(session: Session, text: str) -> str:
+    """HMAC-SHA256 of raw text under the audit key: lets the holder of the key check a record
+    against its entry; unlike a plain SHA-256, a short message cannot be guessed from it."""
+    return keys.mac(keys.key_for(session.get_bind()), text)
 
 
 HASHED = ("seq", "occurred_at", "recorded_at", "actor", "action", "entity", "entity_id", "case_id", "contact_id",
