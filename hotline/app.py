@@ -61,12 +61,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     state.chat_bound = Counter()  # live citizen sockets of this process per chat contact (hotline.chat)
 
     from hotline.assist.views import router as assist_router
+    from hotline.auth.throttle import router as throttle_router
     from hotline.auth.views import router as auth_router
     from hotline.cases.views import audit_router, router as cases_router
     from hotline.chat.views import router as chat_router, start_presence, stop_presence
     from hotline.contacts.views import router as contacts_router
 
-    for router in (auth_router, cases_router, audit_router, contacts_router, chat_router, assist_router):
+    for router in (auth_router, throttle_router, cases_router, audit_router, contacts_router, chat_router, assist_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     # chats whose citizen closed the page: marked at start-up, ended after a grace period

@@ -15,6 +15,8 @@ from hotline.auth.models import Role, StaffSession, StaffUser
 from hotline.timeutil import utcnow
 
 _hasher = PasswordHasher()
+# checked when the username is unknown or disabled, so the answer takes as long as for a known one
+_UNKNOWN_USER_HASH = _hasher.hash("no such user: equal timing")
 
 
 class AuthError(Exception):
@@ -54,11 +56,11 @@ def login(session: Session, username: str, password: str, hours: int) -> tuple[S
     """Check the password; return the user and a new session token (only its hash is stored)."""
     user = get_user_by_username(session, username)
     ok = False
-    if user is not None and user.active:
-        try:
-            ok = _hasher.verify(user.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            ok = False
+    known = user is not None and user.active
+    try:
+        ok = _hasher.verify(user.password_hash if known else _UNKNOWN_USER_HASH, password) and known
+    except (VerificationError, InvalidHashError):
+        ok = False
     if not ok:
         audit.record(session, action="auth.login_failed", actor="anonymous", entity="staff_user",
                      entity_id=username)
