@@ -79,18 +79,36 @@ def audit_checkpoint(ctx: typer.Context) -> None:
     typer.echo(f"checkpoint seq={cp.seq} hash={cp.hash} written to {checkpoint_path(ctx.obj)}")
 
 
+def _read_password(username: str) -> str:
+    """The new password: from stdin when it is not a terminal (one line), else prompted twice
+    (hidden); never from the command line, which ends up in shell history and `ps`. Checked
+    against the policy (hotline.auth.passwords)."""
+    from hotline.auth.passwords import PasswordPolicyError, check_password
+
+    if sys.stdin.isatty():
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        check_password(password, username)
+    except PasswordPolicyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    return password
+
+
 @user_app.command("add")
 def user_add(ctx: typer.Context, username: str, role: str = typer.Option(..., help="lawyer|manager|legal_aid|mediation|admin"),
-             password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=False),
              name: str = typer.Option("", help="display name"), office: str = typer.Option("", help="office code"),
              phone: str = typer.Option("", help="on-call phone")) -> None:
-    """Create a staff user."""
+    """Create a staff user; the password is prompted for, or read from stdin."""
     from sqlalchemy import select
 
     from hotline.auth.service import AuthError, create_user
     from hotline.database import session_scope
     from hotline.directory.models import Office
 
+    password = _read_password(username)
     try:
         with session_scope(_engine(ctx.obj)) as session:
             office_id = None
@@ -107,12 +125,53 @@ def user_add(ctx: typer.Context, username: str, role: str = typer.Option(..., he
         raise typer.Exit(2) from exc
 
 
+def _existing_user(session, username: str):  # noqa: ANN001, ANN202
+    import hotline.models_registry  # noqa: F401  (every table, for the foreign keys)
+    from hotline.auth.service import get_user_by_username
+
+    user = get_user_by_username(session, username)
+    if user is None:
+        typer.echo(f"error: no user {username!r}", err=True)
+        raise typer.Exit(2)
+    return user
+
+
+@user_app.command("disable")
+def user_disable(ctx: typer.Context, username: str) -> None:
+    """Disable a staff user and end their sessions."""
+    from hotline.auth.service import set_active
+    from hotline.database import session_scope
+
+    with session_scope(_engine(ctx.obj)) as session:
+        set_active(session, _existing_user(session, username), False, actor="cli")
+    typer.echo(f"disabled {username}")
+
+
+@user_app.command("reset-password")
+def user_reset_password(ctx: typer.Context, username: str) -> None:
+    """Set a new password (prompted for, or read from stdin) and end the user's sessions."""
+    from hotline.auth.service import reset_password
+    from hotline.database import session_scope
+
+    password = _read_password(username)
+    with session_scope(_engine(ctx.obj)) as session:
+        reset_password(session, _existing_user(session, username), password, actor="cli")
+    typer.echo(f"password of {username} reset; their sessions were ended")
+
+
 @app.command("seed-demo")
-def seed_demo(ctx: typer.Context) -> None:
-    """Create the demo staff accounts if missing (and print their credentials)."""
+def seed_demo(ctx: typer.Context, demo: bool = typer.Option(False, "--demo", help="this PostgreSQL database is a demo")) -> None:
+    """Create the demo staff accounts if missing (and print their credentials). Their passwords
+    are public: on PostgreSQL (a production database) it refuses unless told --demo."""
     from hotline.database import session_scope
     from hotline.demo import seed_demo as seed
 
+    if ctx.obj.sqlalchemy_url.startswith("postgresql") and not demo:
+        typer.echo("error: refusing to create demo accounts with public passwords on PostgreSQL; "
+                   "pass --demo if this database is a demo", err=True)
+        raise typer.Exit(2)
+    typer.echo("WARNING: the demo passwords are public: change them (hotline user reset-password NAME) "
+               "or disable the accounts (hotline user disable NAME) before real use. 演示账号密码公开，请修改。", err=True)
     with session_scope(_engine(ctx.obj)) as session:
         accounts = seed(session, ctx.obj)
     for username, password, role in accounts:

@@ -74,6 +74,33 @@ def login(session: Session, username: str, password: str, hours: int) -> tuple[S
     return user, token
 
 
+def set_active(session: Session, user: StaffUser, active: bool, *, actor: str) -> None:
+    """Enable or disable an account; disabling ends its sessions."""
+    user.active = active
+    session.add(user)
+    if not active:
+        revoke_sessions(session, user.id)
+    audit.record(session, action="staff.enabled" if active else "staff.disabled", actor=actor, entity="staff_user",
+                 entity_id=user.id)
+
+
+def reset_password(session: Session, user: StaffUser, password: str, *, actor: str) -> None:
+    """Set a new password (the caller checks the policy) and end the account's sessions."""
+    user.password_hash = hash_password(password)
+    session.add(user)
+    revoke_sessions(session, user.id)
+    audit.record(session, action="staff.password_reset", actor=actor, entity="staff_user", entity_id=user.id)
+
+
+def revoke_sessions(session: Session, user_id: int) -> int:
+    rows = session.execute(select(StaffSession).where(StaffSession.user_id == user_id,
+                                                      StaffSession.revoked.is_(False))).scalars().all()
+    for row in rows:
+        row.revoked = True
+        session.add(row)
+    return len(rows)
+
+
 def user_for_token(session: Session, token: str | None) -> StaffUser | None:
     if not token:
         return None
