@@ -21,7 +21,7 @@ from hotline.config import Settings, get_settings
 from hotline.database import get_engine, session_scope
 from hotline.directory import service as directory
 from hotline.privacy import install_log_redaction
-from hotline.security import safe_next
+from hotline.security import SecurityMiddleware, safe_next
 from hotline.web import STATIC_DIR, templates
 
 log = logging.getLogger("hotline")
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     install_log_redaction()
     app = FastAPI(title="12348 公共法律服务热线", lifespan=lifespan)
+    app.add_middleware(SecurityMiddleware, public_url=settings.public_url)  # headers, Origin checks
     state = app.state
     state.settings = settings
     state.engine = get_engine(settings)

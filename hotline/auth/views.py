@@ -8,6 +8,7 @@ from sqlmodel import Session
 from hotline.auth import service, throttle
 from hotline.auth.models import ROLE_LABELS, StaffPublic, StaffUser
 from hotline.deps import current_user, get_session
+from hotline.security import cookie_secure
 
 router = APIRouter(tags=["auth"])
 
@@ -36,7 +37,7 @@ def login(body: LoginIn, request: Request, response: Response, session: Session 
         raise HTTPException(status_code=401, detail=str(exc)) from exc
     throttle.succeeded(session, body.username)
     response.set_cookie(settings.session_cookie, token, httponly=True, samesite="lax",
-                        secure=settings.cookie_secure, max_age=settings.session_hours * 3600)
+                        secure=cookie_secure(settings), max_age=settings.session_hours * 3600)
     return {"user": StaffPublic.model_validate(user, from_attributes=True).model_dump(),
             "role_label": ROLE_LABELS.get(user.role, user.role), "home": HOME_BY_ROLE.get(user.role, "/")}
 
