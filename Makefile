@@ -23,6 +23,8 @@ install: $(STAMP)
 run: install
 	$(BIN)/hotline db upgrade
 	$(BIN)/hotline seed-demo
+	@echo "WARNING: demo accounts created with public demo passwords: change them before real use"
+	@echo "         (hotline user reset-password NAME, or hotline user disable NAME)."
 	$(BIN)/hotline kb build --if-missing
 	$(BIN)/hotline kb train --if-missing
 	$(BIN)/hotline serve

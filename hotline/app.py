@@ -21,6 +21,7 @@ from hotline.config import Settings, get_settings
 from hotline.database import get_engine, session_scope
 from hotline.directory import service as directory
 from hotline.privacy import install_log_redaction
+from hotline.security import SecurityMiddleware, safe_next
 from hotline.web import STATIC_DIR, templates
 
 log = logging.getLogger("hotline")
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     install_log_redaction()
     app = FastAPI(title="12348 公共法律服务热线", lifespan=lifespan)
+    app.add_middleware(SecurityMiddleware, public_url=settings.public_url)  # headers, Origin checks
     state = app.state
     state.settings = settings
     state.engine = get_engine(settings)
@@ -55,19 +57,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     state.chat_bound = Counter()  # live citizen sockets of this process per chat contact (hotline.chat)
 
     from hotline.assist.views import router as assist_router
+    from hotline.auth.throttle import router as throttle_router
     from hotline.auth.views import router as auth_router
     from hotline.cases.views import audit_router, router as cases_router
     from hotline.chat.views import router as chat_router, start_presence, stop_presence
     from hotline.contacts import flows as contact_flows
     from hotline.contacts.views import router as contacts_router
 
-    for router in (auth_router, cases_router, audit_router, contacts_router, chat_router, assist_router):
+    for router in (auth_router, throttle_router, cases_router, audit_router, contacts_router, chat_router, assist_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     # chats whose citizen closed the page: marked at start-up, ended after a grace period
     state.startup_hooks.append(start_presence)
     state.startup_hooks.append(contact_flows.resume_unrouted)  # acknowledged but never queued before a crash
     state.shutdown_hooks.append(stop_presence)
+    from hotline.audit import checkpoint
+
+    checkpoint.install(app)  # signed checkpoints of the audit head, outside the database
 
     @app.get("/healthz")
     def healthz() -> dict:
@@ -79,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/login", response_class=HTMLResponse)
     def login_page(request: Request, next: str = "") -> HTMLResponse:
-        return templates.TemplateResponse(request, "login.html", {"next": next})
+        return templates.TemplateResponse(request, "login.html", {"next": safe_next(next)})
 
     @app.get("/logout")
     def logout_page() -> RedirectResponse:

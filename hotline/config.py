@@ -80,6 +80,16 @@ class Settings(BaseSettings):
     chat_capacity: int = 3
     timezone: str = "Asia/Shanghai"
 
+    # Audit log: the HMAC key outside the database (the key itself, or a file; default
+    # var_dir/audit.key, created on first use) and the signed checkpoints of the chain's head
+    # (appended to a file outside the database; default var_dir/audit-checkpoints.jsonl),
+    # written every audit_checkpoint_every_s by the server (0: only by `hotline audit checkpoint`).
+    audit_key: str = ""
+    audit_key_file: Path | None = None
+    audit_checkpoint_file: Path | None = None
+    audit_checkpoint_every_s: float = 300
+    audit_checkpoint_syslog: bool = False
+
     demo_admin_password: str = Field(default="hotline-admin-12348")
 
     # The features the app installs, in order, comma-separated: modules with `install(app)`

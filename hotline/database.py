@@ -113,6 +113,9 @@ def get_engine(settings: Settings) -> Engine:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         _engines[url] = make_engine(url)
+    from hotline.audit import keys
+
+    keys.register(_engines[url].url, settings)  # the audit chain's HMAC key (outside the database)
     return _engines[url]
 
 
@@ -141,5 +144,9 @@ def upgrade(settings: Settings, revision: str = "head") -> None:
     """Apply migrations up to `revision` (idempotent)."""
     from alembic import command
 
-    get_engine(settings)  # creates the SQLite directory
-    command.upgrade(alembic_config(settings.sqlalchemy_url), revision)
+    get_engine(settings)  # creates the SQLite directory, registers the audit key
+    cfg = alembic_config(settings.sqlalchemy_url)
+    from hotline.audit import keys
+
+    cfg.attributes["audit_key"] = keys.load_key(settings)  # 0007_audit_hmac re-keys the chain
+    command.upgrade(cfg, revision)

@@ -1,4 +1,5 @@
-"""Redaction of personal data (ID numbers, phone numbers, bank cards, addresses, emails).
+"""Redaction of personal data (ID numbers, phone numbers, bank cards, addresses, emails, names,
+and numbers spoken in Chinese digits).
 
 Raw text stays only in the case record (citizens, utterances, cases). Everything that leaves
 it (audit log, analytics, exports, packets, application logs) goes through `redact`.
@@ -108,21 +109,72 @@ def _address(match: re.Match[str]) -> str:
     return found
 
 
+# --- numbers in Chinese digits, or mixed with Arabic ones (ASR output, "三五零1021990...") --------
+_DIGITS = "0-9０-９零〇一二三四五六七八九幺两"
+_CN_RUN = re.compile(rf"(?<![{_DIGITS}])[{_DIGITS}](?:[ \-]?[{_DIGITS}]){{6,}}[Xx]?(?![{_DIGITS}])")
+
+
+def _cn_number(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if not any(c in _CN_DIGIT for c in run):
+        return run  # Arabic only: the patterns below label it
+    digits = [c for c in run if c not in " -"]
+    n = len(digits)
+    if n in (15, 18):
+        return "【身份证号】"
+    if n == 11 and digits[0] in "1一幺":
+        return "【手机号】"
+    if 16 <= n <= 19:
+        return "【银行卡号】"
+    return "【号码】"
+
+
+# --- names: self-introductions and 姓名 fields ---------------------------------------------------
+_COMPOUND = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|令狐|长孙|宇文|司徒|夏侯|端木|独孤|南宫|西门"
+_SURNAME = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+            "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文"
+            "牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁"
+            "冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏"
+            "宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
+_GIVEN = _cjk_except("的了是我你他她它在想要问请有没不和与及也就都说吗呢吧啊这那个从到因为被给叫啥什么怎")
+_NAME = re.compile(rf"(?P<lead>我叫|我的名字(?:是|叫)|名字叫|姓名(?:是|为)?[:：]?\s*|本人(?:叫|是)?|我是)"
+                   rf"(?P<name>(?:{_COMPOUND}|[{_SURNAME}]){_GIVEN}{{1,2}})")
+NAME_KEYS = {"name", "applicant_name", "citizen_name", "full_name", "姓名"}
+
+
+def mask_name(name: str | None) -> str:
+    """A name for readers who may not see it: the surname only (张三 -> 张*, 欧阳娜娜 -> 欧阳**)."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    surname = re.match(_COMPOUND, name)
+    keep = surname.end() if surname else 1
+    return name[:keep] + "*" * max(1, len(name) - keep)
+
+
 def redact(text: str) -> str:
     """Replace personal data in `text` with a bracketed label, e.g. 【手机号】."""
     if not text:
         return text
+    text = _NAME.sub(lambda m: m.group("lead") + "【姓名】", text)
+    text = _CN_RUN.sub(_cn_number, text)
     for label, pattern in _PATTERNS:
         text = pattern.sub(f"【{label}】", text)
     return _ADDRESS.sub(_address, text)
 
 
+# A digest, hash or opaque id (hex, or a UUID): never personal text, and redacting inside one
+# (d064f12e【电话】fa6c...) would stop it from checking what it points to.
+_DIGEST = re.compile(r"[0-9a-fA-F]{32,128}|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+
+
 def redact_value(value: Any) -> Any:
-    """Redact every string inside a JSON-like value."""
+    """Redact every string inside a JSON-like value (digests, hashes and UUIDs are kept as they are)."""
     if isinstance(value, str):
-        return redact(value)
+        return value if _DIGEST.fullmatch(value) else redact(value)
     if isinstance(value, dict):
-        return {k: redact_value(v) for k, v in value.items()}
+        return {k: mask_name(v) if k in NAME_KEYS and isinstance(v, str) else redact_value(v)
+                for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [redact_value(v) for v in value]
     return value

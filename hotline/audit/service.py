@@ -1,13 +1,16 @@
 """Append to and verify the hash-chained audit log.
 
-Each entry's hash covers its own fields and the previous entry's hash, so changing, inserting
-or deleting any entry breaks the chain from that point on. Entries hold redacted text only
-(see `hotline.privacy`); the raw record stays in the case tables, and an entry may carry a
-SHA-256 of the raw text it refers to so the record itself can be checked against the log.
+Each entry's hash is an HMAC-SHA256, under a key kept outside the database (hotline.audit.keys),
+of its own fields and the previous entry's hash, so changing, inserting or deleting any entry
+breaks the chain from that point on, and only a holder of the key can recompute it. Signed
+checkpoints of the head, written outside the database (hotline.audit.checkpoint), catch a
+rewound tail and a chain recomputed by someone who has the key. Entries hold redacted text only
+(see `hotline.privacy`; digests and ids are never redacted); the raw record stays in the case
+tables, and an entry may carry an HMAC of the raw text it refers to (`text_digest`) so the
+record itself can be checked against the log.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
+from hotline.audit import keys
 from hotline.audit.models import AuditEntry, AuditHead
 from hotline.privacy import redact_value
 from hotline.timeutil import as_utc, utcnow
@@ -29,24 +33,30 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
-def text_digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def text_digest(session: Session, text: str) -> str:
+    """HMAC-SHA256 of raw text under the audit key: lets the holder of the key check a record
+    against its entry; unlike a plain SHA-256, a short message cannot be guessed from it."""
+    return keys.mac(keys.key_for(session.get_bind()), text)
 
 
 HASHED = ("seq", "occurred_at", "recorded_at", "actor", "action", "entity", "entity_id", "case_id", "contact_id",
           "before", "after", "data", "prev_hash")
 
 
-def _hash_fields(fields: dict[str, Any]) -> str:
+def canonical(fields: dict[str, Any]) -> str:
+    """The text an entry's hash covers: its HASHED fields as sorted, compact JSON."""
     body = {key: fields[key] for key in HASHED}
     body["occurred_at"] = fields["occurred_at"].isoformat()
     body["recorded_at"] = fields["recorded_at"].isoformat()
-    canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def entry_hash(entry: AuditEntry) -> str:
-    return _hash_fields({key: getattr(entry, key) for key in HASHED})
+def _hash_fields(fields: dict[str, Any], key: bytes) -> str:
+    return keys.mac(key, canonical(fields))
+
+
+def entry_hash(entry: AuditEntry, key: bytes) -> str:
+    return _hash_fields({name: getattr(entry, name) for name in HASHED}, key)
 
 
 _HEAD_TABLE = AuditHead.__table__
@@ -99,7 +109,7 @@ def record(
         "data": _jsonable(redact_value(data)),
         "prev_hash": prev_hash,
     }
-    fields["hash"] = _hash_fields(fields)
+    fields["hash"] = _hash_fields(fields, keys.key_for(session.get_bind()))
     conn.execute(_ENTRY_INSERT, fields)
     conn.execute(_HEAD_UPDATE, {"new_seq": fields["seq"], "new_hash": fields["hash"]})
     return fields["seq"]
@@ -112,6 +122,8 @@ class VerifyResult:
     broken_seq: int | None = None
     broken_id: int | None = None
     reason: str = ""
+    head_seq: int = 0
+    head_hash: str = GENESIS
 
 
 def record_update(session: Session, row: Any, changes: dict[str, Any], *, action: str, actor: str,
@@ -128,6 +140,7 @@ def record_update(session: Session, row: Any, changes: dict[str, Any], *, action
 
 def verify(session: Session, batch: int = 5000) -> VerifyResult:
     """Walk the chain from the start; report the first entry that does not hold."""
+    key = keys.key_for(session.get_bind())
     prev_hash, expected_seq, checked, last_id = GENESIS, 1, 0, 0
     while True:
         rows = session.execute(
@@ -142,7 +155,7 @@ def verify(session: Session, batch: int = 5000) -> VerifyResult:
                                     f"sequence gap: expected {expected_seq}, found {entry.seq}")
             if entry.prev_hash != prev_hash:
                 return VerifyResult(False, checked, entry.seq, entry.id, "previous-hash link broken")
-            if entry_hash(entry) != entry.hash:
+            if entry_hash(entry, key) != entry.hash:
                 return VerifyResult(False, checked, entry.seq, entry.id, "content does not match its hash")
             prev_hash, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
         session.expunge_all()
@@ -150,7 +163,11 @@ def verify(session: Session, batch: int = 5000) -> VerifyResult:
     if head is not None and (head.seq != checked or head.hash != prev_hash):
         return VerifyResult(False, checked, checked + 1, None,
                             f"entries missing at the end: head says {head.seq}, chain has {checked}")
-    return VerifyResult(True, checked)
+    return VerifyResult(True, checked, head_seq=checked, head_hash=prev_hash)
+
+
+def entry_at(session: Session, seq: int) -> AuditEntry | None:
+    return session.execute(select(AuditEntry).where(AuditEntry.seq == seq)).scalar_one_or_none()
 
 
 def entries_for(session: Session, *, case_id: int | None = None, contact_id: int | None = None,

@@ -58,3 +58,15 @@ class StaffPublic(SQLModel):
     display_name: str
     role: str
     office_id: int | None = None
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins per account ("user:<name>") and per address ("addr:<ip>"); see
+    hotline.auth.throttle."""
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=120)
+    failures: int = 0
+    last_failure_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

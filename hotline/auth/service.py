@@ -16,6 +16,8 @@ from hotline.auth.models import Role, StaffSession, StaffUser
 from hotline.timeutil import utcnow
 
 _hasher = PasswordHasher()
+# checked when the username is unknown or disabled, so the answer takes as long as for a known one
+_UNKNOWN_USER_HASH = _hasher.hash("no such user: equal timing")
 
 
 class AuthError(Exception):
@@ -55,11 +57,11 @@ def login(session: Session, username: str, password: str, hours: int) -> tuple[S
     """Check the password; return the user and a new session token (only its hash is stored)."""
     user = get_user_by_username(session, username)
     ok = False
-    if user is not None and user.active:
-        try:
-            ok = _hasher.verify(user.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            ok = False
+    known = user is not None and user.active
+    try:
+        ok = _hasher.verify(user.password_hash if known else _UNKNOWN_USER_HASH, password) and known
+    except (VerificationError, InvalidHashError):
+        ok = False
     if not ok:
         audit.record(session, action="auth.login_failed", actor="anonymous", entity="staff_user",
                      entity_id=username)
@@ -71,6 +73,33 @@ def login(session: Session, username: str, password: str, hours: int) -> tuple[S
                              expires_at=utcnow() + timedelta(hours=hours)))
     audit.record(session, action="auth.login", actor=Actor.of(user), entity="staff_user", entity_id=user.id)
     return user, token
+
+
+def set_active(session: Session, user: StaffUser, active: bool, *, actor: str) -> None:
+    """Enable or disable an account; disabling ends its sessions."""
+    user.active = active
+    session.add(user)
+    if not active:
+        revoke_sessions(session, user.id)
+    audit.record(session, action="staff.enabled" if active else "staff.disabled", actor=actor, entity="staff_user",
+                 entity_id=user.id)
+
+
+def reset_password(session: Session, user: StaffUser, password: str, *, actor: str) -> None:
+    """Set a new password (the caller checks the policy) and end the account's sessions."""
+    user.password_hash = hash_password(password)
+    session.add(user)
+    revoke_sessions(session, user.id)
+    audit.record(session, action="staff.password_reset", actor=actor, entity="staff_user", entity_id=user.id)
+
+
+def revoke_sessions(session: Session, user_id: int) -> int:
+    rows = session.execute(select(StaffSession).where(StaffSession.user_id == user_id,
+                                                      StaffSession.revoked.is_(False))).scalars().all()
+    for row in rows:
+        row.revoked = True
+        session.add(row)
+    return len(rows)
 
 
 def user_for_token(session: Session, token: str | None) -> StaffUser | None:

@@ -136,7 +136,7 @@ def add_utterance(session: Session, contact: Contact, *, speaker: str, text: str
     actor = Actor.staff(author_id) if author_id else (f"citizen:{contact.citizen_id}" if speaker == "citizen" else "system")
     audit.record(session, action="utterance.stored", actor=actor, entity="utterance", entity_id=utt.id,
                  case_id=contact.case_id, contact_id=contact.id, occurred_at=utt.started_at,
-                 data={"speaker": speaker, "source": source, "text": text, "sha256": audit.text_digest(text),
+                 data={"speaker": speaker, "source": source, "text": text, "text_hmac": audit.text_digest(session, text),
                        **({"raw_text": raw_text} if raw_text is not None else {})})
     return utt, True
 
@@ -315,7 +315,7 @@ def correct_utterance(session: Session, utt: Utterance, text: str, *, actor: str
     audit.record(session, action="utterance.corrected", actor=actor, entity="utterance", entity_id=utt.id,
                  case_id=contact.case_id, contact_id=contact.id, before={"text": before["text"]},
                  after={"text": text}, data={"reason": reason, "version": utt.version,
-                                             "sha256": audit.text_digest(text)})
+                                             "text_hmac": audit.text_digest(session, text)})
     return utt
 
 

@@ -10,7 +10,7 @@ from hotline.auth.models import StaffUser
 from hotline.cases.models import Case
 from hotline.contacts.models import Citizen
 from hotline.directory.models import Category, Office
-from hotline.privacy import redact, redact_value
+from hotline.privacy import mask_name, redact, redact_value
 from hotline.referrals import service
 from hotline.referrals.models import RECORD_LABELS, STATUS_LABELS, Referral, ReferralEvent, ReferralRecord
 from routing.eligibility.offices import TYPE_LABELS
@@ -55,7 +55,7 @@ def summary_out(session: Session, referral: Referral, case: Case, raw: bool) -> 
             "case_id": case.id, "case_reference": case.reference, "case_status": case.status,
             "category": category.name if category else (referral.category_code or ""),
             "category_code": referral.category_code,
-            "applicant_name": _applicant_name(referral, citizen),
+            "applicant_name": _applicant_name(referral, citizen) if raw else mask_name(_applicant_name(referral, citizen)),
             "summary": referral.summary if raw else redact(referral.summary),
             "created_at": referral.created_at.isoformat(), "updated_at": referral.updated_at.isoformat(),
             "created_by": {"id": creator.id, "name": creator.display_name} if creator else None,

@@ -262,6 +262,10 @@ def parse_application(data: Any, today: date) -> Application:
     if app.criminal_defence:
         if app.matter_types:
             bad("matter_types", "刑事辩护法律援助（第二十四条至第二十八条）单独办理，请勿同时填写民事、行政事项")
+        if (app.criminal is not None and "has_representative" in app.model_fields_set
+                and "has_defender" in app.criminal.model_fields_set
+                and app.has_representative != app.criminal.has_defender):
+            bad("has_representative", "has_representative 与 criminal.has_defender 前后矛盾（是否已委托辩护人）")
     elif app.criminal is not None:
         bad("criminal", "填写了刑事辩护情况，但 criminal_defence 不是 true（前后矛盾）")
     elif not app.matter_types and not any(e["field"].startswith("matter_types") for e in errors):

@@ -40,19 +40,36 @@ from routing.eligibility.law import LEGAL_AID_LAW, LEGAL_AID_VERSION, QUOTES, ar
 class _Out:
     def __init__(self) -> None:
         self.reasons: list[str] = []
-        self.articles: list[str] = []
+        self.articles: list[str] = []  # provisions applied
+        self.considered: list[dict[str, Any]] = []  # provisions looked at and found not to apply
         self.findings: list[dict[str, Any]] = []
         self.warnings: list[str] = []
 
     def find(self, conclusion: str, reason: str, article: int, item: int | None = None,
-             paragraph: int | None = None) -> None:
+             paragraph: int | None = None, applies: bool = True) -> None:
+        """A conclusion and the provision it rests on: applied (`articles`), or considered and
+        found not to apply (`articles_considered`, with why not)."""
         citation = cite(article, item, paragraph)
         self.reasons.append(f"{reason}（{citation}）")
-        if citation not in self.articles:
+        if applies and citation not in self.articles:
             self.articles.append(citation)
+        if not applies and citation not in [c["article"] for c in self.considered]:
+            self.considered.append({"article": citation, "article_id": article_id(article), "why_not": reason})
         self.findings.append({"conclusion": conclusion, "article": citation, "article_id": article_id(article),
                               "text": QUOTES.get((article, item), ""),
-                              "reason": reason})
+                              "reason": reason, "applies": applies})
+
+    def not_applied(self, conclusions: set[str], why_not: str) -> None:
+        """Findings made before the outcome was known that the outcome rules out (e.g. art. 44
+        advance aid for an applicant who is not eligible): moved to the provisions considered."""
+        for f in self.findings:
+            if f["conclusion"] in conclusions and f["applies"]:
+                f["applies"] = False
+                f["reason"] += f"；{why_not}"
+                if f["article"] not in [c["article"] for c in self.considered]:
+                    self.considered.append({"article": f["article"], "article_id": f["article_id"], "why_not": f["reason"]})
+        applied = {f["article"] for f in self.findings if f["applies"]}
+        self.articles = [a for a in self.articles if a in applied]
 
 
 def _income_per_member(eco: Economy) -> float | None:
@@ -122,7 +139,7 @@ def _urgency(app: Application, out: _Out, on: date, today: date) -> tuple[bool, 
         elif days_left < 0:
             out.find("deadline_passed", f"期限已过：所填{label}已于 {app.deadline_date} 届满（申请日已超过 {-days_left} 日），"
                      "不属于距法定时效或者期限届满不足七日的情形，不能据此先行提供法律援助；"
-                     "请核实是否存在中止、中断情形，或者可否申请顺延、恢复期限", 44, 1)
+                     "请核实是否存在中止、中断情形，或者可否申请顺延、恢复期限", 44, 1, applies=False)
             out.warnings.append(f"所填{label}已于 {app.deadline_date} 届满：请核实是否存在中止、中断等情形，"
                                 "或者可否申请顺延、恢复期限，并尽快告知当事人")
         if on < today:  # an application dated earlier, assessed now: say where things stand today
@@ -176,11 +193,12 @@ def assess(app: Application, standards: Sequence[HardshipRow], today: date) -> d
     else:
         result = _civil(app, standard, income, out)
     urgent, deadlines = _urgency(app, out, on, today)
-    if app.has_representative:
-        if not app.criminal_defence:
-            out.find("has_representative", "申请人已委托律师或者其他代理人，不符合“没有委托代理人”的条件", 31)
-        out.find("has_representative", "受援人自行委托律师或者其他代理人的，法律援助机构应当终止法律援助", 48, 6)
+    if app.has_representative and not app.criminal_defence:  # at application: art. 31 (48(6) ends aid granted)
+        out.find("has_representative", "申请人已委托律师或者其他代理人，不符合“没有委托代理人”的条件", 31)
     eligible = False if app.has_representative else result["eligible"]
+    if eligible is False:  # no advance aid (art. 44) for an applicant who does not qualify
+        out.not_applied({"urgent"}, "申请人不符合法律援助条件，不适用先行提供法律援助")
+        urgent = False
     routes: list[str] = []
     if eligible is False and not app.has_representative:
         for code in app.matter_types:
@@ -199,6 +217,7 @@ def assess(app: Application, standards: Sequence[HardshipRow], today: date) -> d
         "urgent": urgent,
         "reasons": out.reasons,
         "articles": out.articles,
+        "articles_considered": out.considered,
         "findings": out.findings,
         "matters": result.get("matters", []),
         "qualifying_matters": [m["code"] for m in result.get("matters", []) if m["qualifies"]],
@@ -229,12 +248,13 @@ def _civil(app: Application, standard: HardshipRow | None, income: float | None,
             matters.append({"code": code, "label": m.label, "qualifies": True, "article": cite(32, item32)})
             continue
         if m.basis == "none":
-            out.find("matter_not_listed", f"「{m.label}」不属于法律援助法第三十一条列举的事项，也不属于第三十二条规定的情形", 31)
+            out.find("matter_not_listed", f"「{m.label}」不属于法律援助法第三十一条列举的事项，也不属于第三十二条规定的情形", 31,
+                     applies=False)
             matters.append({"code": code, "label": m.label, "qualifies": False, "article": None})
             continue
         citation = cite(m.article, m.item) if m.item else cite(m.article)
         if m.basis == "art31":
-            reason = f"申请事项「{m.label}」属于可以申请法律援助的事项：“{quote(31, m.item)}”"
+            reason = f"申请事项「{m.label}」属于法律援助法第三十一条列举的事项：“{quote(31, m.item)}”"
             if code == "other_by_law":
                 reason += f"，申请人所依据的规定：{app.other_matter_basis.strip()}（须由法律援助机构核实）"
             out.find("matter_qualifies", reason, 31, m.item)
@@ -243,25 +263,25 @@ def _civil(app: Application, standard: HardshipRow | None, income: float | None,
                      32, m.item)
         elif m.basis == "art29":
             out.find("matter_qualifies", f"申请事项「{m.label}」：刑事案件的被害人、自诉人、附带民事诉讼原告人及其法定代理人或者近亲属，"
-                     "因经济困难没有委托诉讼代理人的，可以申请法律援助", 29)
+                     "因经济困难没有委托诉讼代理人的，属于第二十九条规定的情形", 29)
         else:
             out.find("matter_qualifies", f"申请事项「{m.label}」：人民法院决定、裁定再审或者人民检察院提出抗诉，因经济困难没有委托辩护人"
-                     "或者诉讼代理人的，可以申请法律援助", 33)
+                     "或者诉讼代理人的，属于第三十三条规定的情形", 33)
         matters.append({"code": code, "label": m.label, "qualifies": True, "article": citation})
     # facts about the person that do not help this application: say so, it is a common confusion
     codes = set(app.matter_types)
     if person.hero_martyr_relative and "hero_martyr_rights" not in codes:
-        out.find("art32_not_applicable", "申请人是英雄烈士近亲属，但申请事项不是维护英雄烈士的人格权益，不适用第三十二条第（一）项", 32, 1)
+        out.find("art32_not_applicable", "申请人是英雄烈士近亲属，但申请事项不是维护英雄烈士的人格权益，不适用第三十二条第（一）项", 32, 1, applies=False)
     if person.act_of_bravery and "bravery_civil_rights" not in codes:
-        out.find("art32_not_applicable", "申请人有见义勇为行为，但申请事项不是因见义勇为主张民事权益，不适用第三十二条第（二）项", 32, 2)
+        out.find("art32_not_applicable", "申请人有见义勇为行为，但申请事项不是因见义勇为主张民事权益，不适用第三十二条第（二）项", 32, 2, applies=False)
     if person.retrial_acquitted and "state_compensation" not in codes:
-        out.find("art32_not_applicable", "申请人经再审改判无罪，但申请事项不是请求国家赔偿，不适用第三十二条第（三）项", 32, 3)
+        out.find("art32_not_applicable", "申请人经再审改判无罪，但申请事项不是请求国家赔偿，不适用第三十二条第（三）项", 32, 3, applies=False)
     if person.violence_victim and not codes & VICTIM_RELATED:
         out.find("art32_not_applicable", f"申请人遭受{VIOLENCE[person.violence_victim]}，但申请事项与此无关，不适用第三十二条第（四）项",
-                 32, 4)
+                 32, 4, applies=False)
     if person.migrant_worker and not codes & MIGRANT_MATTERS and any(m["qualifies"] for m in matters):
         out.find("art42_not_applicable", "申请人是进城务工人员，但申请事项不是支付劳动报酬或者工伤事故人身损害赔偿，不适用第四十二条第（三）项"
-                 "免予核查", 42, 3)
+                 "免予核查", 42, 3, applies=False)
     qualifying = [m for m in matters if m["qualifies"]]
     if not qualifying:
         return {"eligible": False, "economic_review": "not_applicable", "economic_status": "not_assessed",
@@ -329,7 +349,7 @@ def _civil(app: Application, standard: HardshipRow | None, income: float | None,
 def _criminal(app: Application, standard: HardshipRow | None, income: float | None, out: _Out) -> dict[str, Any]:
     facts = app.criminal or CriminalFacts()
     person = app.applicant
-    if facts.has_defender:
+    if facts.has_defender or app.has_representative:  # at application: art. 24 没有委托辩护人
         out.find("has_defender", "犯罪嫌疑人、被告人已委托辩护人，不属于“没有委托辩护人”的情形；如需法律帮助，可以约见值班律师", 24)
         out.find("duty_lawyer", "值班律师应当依法为没有辩护人的犯罪嫌疑人、被告人提供法律咨询等法律帮助", 30)
         return {"eligible": False, "economic_review": "not_applicable", "economic_status": "not_assessed"}

@@ -38,10 +38,11 @@ def test_login_roles_and_logout(live_server, settings, staff_users):  # noqa: AN
 def test_user_add_cli(settings):  # noqa: ANN001
     assert run_cli(settings, "db", "upgrade").returncode == 0  # migrates and seeds the directory
     r = run_cli(settings, "user", "add", "mediator9", "--role", "mediation", "--office", "med-default",
-                "--password", "a-long-password")
+                input="a-long-mediation-passphrase\n")
     assert r.returncode == 0, r.stderr
     assert "created mediation mediator9" in r.stdout
-    r = run_cli(settings, "user", "add", "x", "--role", "wizard", "--password", "a-long-password")
+    r = run_cli(settings, "user", "add", "x", "--role", "wizard", input="a-long-mediation-passphrase\n")
     assert r.returncode == 2 and "unknown role" in r.stderr
-    r = run_cli(settings, "user", "add", "y", "--role", "lawyer", "--office", "no-such", "--password", "a-long-password")
+    r = run_cli(settings, "user", "add", "y", "--role", "lawyer", "--office", "no-such",
+                input="a-long-mediation-passphrase\n")
     assert r.returncode == 2 and "unknown office" in r.stderr

@@ -48,7 +48,7 @@ from hotline.privacy import mask_phone, redact
     ("四川省凉山彝族自治州昭觉县", "【地址】"),
     # several kinds in one utterance
     ("我叫张三，电话13812345678，住龙华区锦绣花园5号楼2单元301室，卡号6222021234567890123",
-     "我叫张三，电话【手机号】，住【地址】，卡号【银行卡号】"),
+     "我叫【姓名】，电话【手机号】，住【地址】，卡号【银行卡号】"),
 ])
 def test_personal_data_is_redacted(raw: str, expected: str) -> None:
     assert redact(raw) == expected
