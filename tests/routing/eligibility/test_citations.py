@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from routing.referral_rules import ApplicationError, assess_json
-from tests.referrals.conftest import STANDARDS, TODAY
-from tests.referrals.test_eligibility_rules import CASES, app
+from routing.eligibility.application import ApplicationError
+from routing.eligibility.rules import assess_json
+from tests.routing.eligibility.conftest import STANDARDS, TODAY
+from tests.routing.eligibility.test_rules import CASES, app
 
 A48_6 = "法律援助法第四十八条第（六）项"
 
