@@ -27,7 +27,7 @@ ACTIONS = ("routing.enqueued", "routing.categorised", "routing.offer", "routing.
            "routing.timeout", "routing.abandoned", "routing.callback", "routing.transfer", "contact.answered",
            "contact.ended", "routing.wrapup_started", "routing.wrapup", "contact.rated")
 
-CHANNEL_LABELS = {"call": "电话", "chat": "在线"}
+CHANNEL_LABELS = {"call": "电话", "chat": "网页", "wechat": "微信"}
 WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 
 

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # recogniser streams instead of one (size HOTLINE_ASR_WORKERS × STREAMS_PER_WORKER for it).
     transcribe_lawyer: bool = True
 
+    # WeChat Official Accounts (hotline.wechat; accounts are configured on /admin/wechat)
+    wechat_api_base: str = "https://api.weixin.qq.com"  # tests point it at their simulator
+
     # Routing
     offer_timeout_s: int = 20
     wrapup_s: int = 60

@@ -54,7 +54,7 @@ def start(state: Any, contact_id: int, utterance_id: int) -> asyncio.Task:
 
 
 async def resume_unrouted(state: Any) -> None:
-    """Start-up hook: chats whose citizen had written but that were never queued (the previous
+    """Start-up hook: chats (web and WeChat) whose citizen had written but that were never queued (the previous
     process stopped between storing a message, which the citizen saw acknowledged, and routing
     it) go through intake now, from their latest message. Calls are left alone: their Twilio
     leg ended with the process that held the stream."""
@@ -64,7 +64,7 @@ async def resume_unrouted(state: Any) -> None:
         with session_scope(state.engine) as session:
             return [(c, u) for c, u in session.execute(
                 select(Contact.id, func.max(Utterance.id)).join(Utterance, Utterance.contact_id == Contact.id)
-                .where(Contact.channel == Channel.chat, Contact.status == ContactStatus.open,
+                .where(Contact.channel.in_([Channel.chat, Channel.wechat]), Contact.status == ContactStatus.open,
                        Utterance.speaker == "citizen")
                 .group_by(Contact.id).order_by(Contact.id)).all()]
 

@@ -8,4 +8,5 @@ from hotline.directory import models as directory_models  # noqa: F401
 from hotline.referrals import models as referrals_models  # noqa: F401
 from hotline.revisions import models as revisions_models  # noqa: F401
 from hotline.voice import models as voice_models  # noqa: F401
+from hotline.wechat import models as wechat_models  # noqa: F401
 from routing import models as routing_models  # noqa: F401

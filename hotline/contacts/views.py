@@ -7,10 +7,11 @@ from sqlmodel import Session
 
 from hotline.auth.models import Role, StaffUser
 from hotline.contacts import service
-from hotline.contacts.models import Contact, ContactStatus
+from hotline.contacts.models import Channel, Contact, ContactStatus
 from hotline.deps import actor_of, get_session, require_roles
 from hotline.events import bus
 from hotline.privacy import redact
+from hotline.wechat import flows as wechat
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 staff = require_roles(Role.lawyer, Role.manager)
@@ -49,11 +50,15 @@ def reply(contact_id: int, body: ReplyIn, request: Request, session: Session = D
         raise HTTPException(status_code=403, detail="您不是该咨询的接待律师")
     if contact.status == ContactStatus.ended:
         raise HTTPException(status_code=409, detail="本次咨询已结束")
-    utt, _ = service.add_utterance(session, contact, speaker="lawyer", text=body.text.strip(),
-                                   client_id=body.client_id, source="chat", author_id=user.id)
+    if contact.channel == Channel.wechat:  # WeChat takes replies only within its 48-hour window
+        wechat.refuse_outside_window(session, contact)
+    utt, created = service.add_utterance(session, contact, speaker="lawyer", text=body.text.strip(),
+                                         client_id=body.client_id, source="chat", author_id=user.id)
     event = service.utterance_event(utt)
     session.commit()
     bus.publish(f"contact:{contact_id}", event)
+    if contact.channel == Channel.wechat and created:  # as a customer-service message (客服消息)
+        event["delivery"] = wechat.deliver_reply(request.app.state, contact, utt)
     return event
 
 

@@ -5,6 +5,7 @@
 (function () {
   'use strict';
   const { h, api, attempt, toast, localTime, articleHref, pairs } = window.Staff;
+  const { Channels, ContactContext } = window; // console_wechat.js
   const $ = (id) => document.getElementById(id);
   const ME = window.CONSOLE.userId;
   const REASONS = window.CONSOLE.reasons;
@@ -70,7 +71,7 @@
   // -- offers -----------------------------------------------------------------------------------------
   function showOffer(ev) {
     S.offer = ev;
-    $('offer-channel').textContent = ev.channel === 'call' ? '电话' : '在线咨询';
+    $('offer-channel').textContent = Channels.long(ev.channel);
     $('offer-category').textContent = categoryName(ev.category);
     $('offer-preview').textContent = ev.preview || '（市民尚未描述问题）';
     const deadline = Date.now() + (ev.timeout_s || 20) * 1000;
@@ -135,7 +136,7 @@
     rows.forEach((c, i) => {
       list.append(h('li', { class: c.id === S.current ? 'current' : '', dataset: { contactId: c.id }, tabindex: 0,
         onclick: () => select(c.id), onkeydown: (e) => { if (e.key === 'Enter') select(c.id); } },
-        h('div', { class: 'row' }, h('strong', {}, (i + 1) + '. ' + (c.channel === 'call' ? '电话' : '在线')),
+        h('div', { class: 'row' }, h('strong', {}, (i + 1) + '. ' + Channels.label(c.channel)),
           h('span', { class: 'badge' }, c.category_name || categoryName(c.category)),
           c.status === 'ended' || c.ended_at ? h('span', { class: 'badge warn' }, '已结束') : null,
           c.unread ? h('span', { class: 'unread', title: '有新消息' }) : null),
@@ -144,7 +145,7 @@
     });
   }
   function clearCurrent() {
-    S.current = null;
+    S.current = null; ContactContext.clear();
     $('contact-head').replaceChildren(h('span', { class: 'muted' }, '当前没有选中的咨询'));
     $('conversation').replaceChildren();
     $('reply-form').classList.add('hidden'); $('call-note').classList.add('hidden');
@@ -157,7 +158,8 @@
     S.current = id; c.unread = false; S.searchHits = null; $('search-clear').classList.add('hidden');
     renderContacts(); renderHead();
     const ended = c.status === 'ended' || !!c.ended_at;
-    $('reply-form').classList.toggle('hidden', c.channel !== 'chat' || ended);
+    $('reply-form').classList.toggle('hidden', !Channels.textual(c.channel) || ended);
+    ContactContext.show(id);
     $('call-note').classList.toggle('hidden', c.channel !== 'call');
     const [detail, sugg] = await Promise.all([
       attempt(() => api('GET', '/api/contacts/' + id)),
@@ -175,7 +177,7 @@
   function renderHead() {
     const c = S.contacts.get(S.current); if (!c) return;
     $('contact-head').replaceChildren(...[
-      h('strong', {}, c.channel === 'call' ? '电话咨询' : '在线咨询'),
+      h('strong', {}, Channels.long(c.channel)),
       h('span', { class: 'badge' }, c.category_name || categoryName(c.category)),
       h('span', { class: 'muted small' }, c.case_reference || ''),
       h('span', { class: 'muted small' }, c.answered_at ? '接入 ' + localTime(c.answered_at) : ''),
@@ -221,7 +223,7 @@
     const clientId = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
     const out = await attempt(() => api('POST', '/api/contacts/' + id + '/messages', { text, client_id: clientId }));
     $('reply-send').disabled = false;
-    if (out) { $('reply-text').value = ''; addMessage(id, out); }
+    if (out) { $('reply-text').value = ''; addMessage(id, out); ContactContext.delivered(out); }
   }
   $('reply-form').addEventListener('submit', (e) => { e.preventDefault(); sendReply(); });
 
@@ -244,7 +246,7 @@
   async function copyItem(item, card) {
     const text = citation(item);
     const c = S.contacts.get(S.current);
-    if (c && c.channel === 'chat' && !$('reply-form').classList.contains('hidden')) {
+    if (c && Channels.textual(c.channel) && !$('reply-form').classList.contains('hidden')) {
       const box = $('reply-text');
       const start = box.selectionStart ?? box.value.length, end = box.selectionEnd ?? box.value.length;
       box.value = box.value.slice(0, start) + text + box.value.slice(end);
@@ -616,7 +618,7 @@
     const note = noteOf(cb);
     const lines = (cb.transcript || []).filter((t) => t && !note.includes(t));
     const rec = recordingOf(cb);
-    const channel = cb.channel === 'call' ? '电话' : '在线';
+    const channel = Channels.label(cb.channel);
     const tools = h('div', { class: 'tools' },
       mine ? null : h('button', { type: 'button', class: 'small' + (taken ? '' : ' primary'), 'data-action': 'claim',
         title: taken ? '已由其他律师认领' : '认领后由您回电或回复', onclick: () => claimCallback(cb) }, '认领'),
@@ -665,7 +667,7 @@
   }
   function openCallbackDone(cb) {
     CB.doneId = cb.id;
-    $('callback-dialog-info').textContent = (cb.channel === 'call' ? '电话' : '在线') + ' · ' + kindOf(cb) + ' · ' +
+    $('callback-dialog-info').textContent = Channels.label(cb.channel) + ' · ' + kindOf(cb) + ' · ' +
       localTime(cb.created_at) + '：请填写回电或回复的处理结果，提交后该条目将从列表中移除。';
     $('callback-outcome').value = '';
     $('callback-outcome').removeAttribute('aria-invalid');
