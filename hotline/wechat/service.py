@@ -278,13 +278,20 @@ def window(identity: WechatIdentity, now: datetime | None = None) -> dict[str, A
             "open": bool(closes and closes > now), "hours": WINDOW_HOURS}
 
 
+def phone_forms(phone: str) -> list[str]:
+    """A mainland mobile number as a citizen writes it and as the phone network gives it (+86)."""
+    digits = re.sub(r"[\s-]", "", phone)
+    national = digits.removeprefix("+86").removeprefix("0086")
+    return sorted({phone, digits, national, "+86" + national})
+
+
 def history(session: Session, contact: Contact, limit: int = 20) -> list[dict[str, Any]]:
     """The same citizen's earlier contacts on any channel: the same citizen record, or one with
     the same phone number (a caller who later writes on WeChat and gives their number)."""
     citizen = session.get(Citizen, contact.citizen_id)
     who = [Contact.citizen_id == contact.citizen_id]
     if citizen is not None and citizen.phone:
-        who.append(Contact.citizen_id.in_(select(Citizen.id).where(Citizen.phone == citizen.phone)))
+        who.append(Contact.citizen_id.in_(select(Citizen.id).where(Citizen.phone.in_(phone_forms(citizen.phone)))))
     rows = session.execute(select(Contact, Case.reference).outerjoin(Case, Case.id == Contact.case_id)
                            .where(or_(*who), Contact.id != contact.id, Contact.started_at <= contact.started_at)
                            .order_by(Contact.started_at.desc()).limit(limit)).all()
