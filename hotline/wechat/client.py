@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from hotline.database import session_scope
 from hotline.timeutil import as_utc, utcnow
@@ -71,7 +72,7 @@ class WechatClient:
         """The cached token, or a fresh one. `stale`: a token WeChat has just refused; it is
         replaced unless another worker already has (the row holds a different token)."""
         if not force:
-            with session_scope(self.engine) as session:
+            with Session(self.engine) as session:  # a read: no writer's transaction
                 row = session.get(WechatToken, self.account.id)
                 if row is not None and as_utc(row.expires_at) - REFRESH_MARGIN > utcnow() and row.access_token != stale:
                     return row.access_token

@@ -30,7 +30,6 @@ from wechatpy.utils import check_signature
 
 from hotline.auth.models import Role, StaffUser
 from hotline.contacts.models import Contact
-from hotline.database import session_scope
 from hotline.deps import actor_of, get_session, require_roles
 from hotline.web.staff import staff_page
 from hotline.wechat import flows, service
@@ -46,8 +45,9 @@ REQUIRED = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
 
 
 def _account(request: Request, name: str) -> WechatAccount:
-    with session_scope(request.app.state.engine) as session:
+    with Session(request.app.state.engine) as session:  # a read: no writer's transaction
         account = service.account_by_name(session, name)
+        session.expunge_all()
     if account is None or not account.active:
         raise HTTPException(status_code=404, detail=f"未配置的公众号 (unknown WeChat account {name!r})")
     return account
