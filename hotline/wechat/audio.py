@@ -1,17 +1,19 @@
 """WeChat voice messages through the hotline's own recogniser.
 
-Official Account voice messages arrive as AMR-NB (`Format` amr, 8 kHz; some clients send
-speex). They are decoded by sox (Debian's `sox`, whose AMR handler uses libopencore-amrnb) to
-16 kHz 16-bit mono and fed as one stream to the app's recognizer pool (the pool that transcribes
-calls; `hotline.voice.recognition`). SILK (the mini-program and chat-export codec, header
-`#!SILK_V3`) is not decodable here: no PyPI or Debian decoder is installed, so such a message is
-kept as an attachment with WeChat's own Recognition and an error, not transcribed.
+Official Account voice messages arrive as AMR-NB (`Format` amr, 8 kHz). AMR is decoded by sox
+(Debian's `sox`, whose AMR handler uses libopencore-amr), SILK (the mini-program and WeChat
+client codec, header `#!SILK_V3`) by `pilk` (PyPI, Tencent's SILK SDK), each to 16 kHz 16-bit
+mono, and fed as one stream to the app's recognizer pool (the pool that transcribes calls;
+`hotline.voice.recognition`). Other formats (speex) are refused with a clear error; the message
+is then kept as an attachment with WeChat's own Recognition.
 """
 from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 import threading
+from pathlib import Path
 
 import numpy as np
 
@@ -38,12 +40,12 @@ def sniff(data: bytes) -> str:
 
 
 def decode(data: bytes) -> np.ndarray:
-    """AMR (NB or WB) or WAV bytes → int16 samples at 16 kHz, mono."""
+    """AMR (NB or WB), SILK or WAV bytes → int16 samples at 16 kHz, mono."""
     kind = sniff(data)
     if kind == "silk":
-        raise AudioUnsupported("SILK 语音无法解码（本系统没有 SILK 解码器）")
+        return _decode_silk(data)
     if kind == "unknown":
-        raise AudioUnsupported("无法识别的语音格式（不是 AMR 或 WAV）")
+        raise AudioUnsupported("无法识别的语音格式（不是 AMR、SILK 或 WAV）")
     sox = shutil.which("sox")
     if sox is None:
         raise AudioUnsupported("服务器未安装 sox，无法解码 AMR 语音")
@@ -52,6 +54,22 @@ def decode(data: bytes) -> np.ndarray:
     if proc.returncode != 0:
         raise AudioUnsupported(f"语音解码失败: {proc.stderr.decode(errors='replace')[:200]}")
     return np.frombuffer(proc.stdout, dtype=np.int16)
+
+
+def _decode_silk(data: bytes) -> np.ndarray:
+    import pilk
+
+    with tempfile.TemporaryDirectory(prefix="wechat-silk-") as tmp:
+        silk, pcm = Path(tmp) / "in.silk", Path(tmp) / "out.pcm"
+        silk.write_bytes(data)
+        try:
+            pilk.decode(str(silk), str(pcm), pcm_rate=RATE)
+        except Exception as exc:  # noqa: BLE001 - pilk raises its own error type for a broken file
+            raise AudioUnsupported(f"SILK 语音解码失败: {exc}") from exc
+        samples = np.frombuffer(pcm.read_bytes(), dtype=np.int16).copy()
+    if len(samples) < RATE // 10:  # pilk may only print its decoder's error and return a few frames
+        raise AudioUnsupported("SILK 语音解码失败（没有可用的音频）")
+    return samples
 
 
 def recognise(pool: object, samples: np.ndarray, *, joiner: str = "") -> tuple[str, float | None]:

@@ -68,3 +68,20 @@ def wechat_kb(tmp_path, database_url, small_kb_dir):  # noqa: ANN001, ANN201, F8
     yield sim, server
     server.stop()
     sim.stop()
+
+
+def silk_of(name: str) -> bytes:
+    """Real speech as SILK v3 in WeChat's variant (leading 0x02), encoded by pilk at 24 kHz."""
+    import tempfile
+    from pathlib import Path
+
+    import pilk
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pcm, silk = Path(tmp) / "in.pcm", Path(tmp) / "out.silk"
+        subprocess.run(["sox", str(SHARED / "audio" / name), "-t", "raw", "-r", "24000", "-e", "signed", "-b", "16",
+                        "-c", "1", str(pcm)], check=True)
+        pilk.encode(str(pcm), str(silk), pcm_rate=24000, tencent=True)
+        data = silk.read_bytes()
+    assert data.startswith(b"\x02#!SILK_V3")
+    return data

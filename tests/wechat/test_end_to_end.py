@@ -1,6 +1,6 @@
 """A WeChat consultation end to end through the running app and the simulator (safe mode): the
-citizen writes, is routed and offered to the duty lawyer, sends a voice message (real speech,
-AMR-NB) that the hotline's own recogniser transcribes and an image kept with the case, the
+citizen writes, is routed and offered to the duty lawyer, sends voice messages (real speech,
+AMR-NB and SILK) that the hotline's own recogniser transcribes and an image kept with the case, the
 lawyer sees suggestions and replies, and each reply reaches the simulator as a customer-service
 message, also after WeChat expired the access token. Then the 48-hour window: closed in the
 database (refused, nothing stored), and closed on WeChat's side (stored, marked undelivered).
@@ -24,12 +24,12 @@ from hotline.wechat.models import CaseAttachment, WechatIdentity, WechatMessage,
 from tests.conftest import SHARED
 from tests.routing.conftest import StaffClient
 from tests.voice.conftest import add_lawyer, rows, wait_for
-from tests.wechat.conftest import amr_of
+from tests.wechat.conftest import amr_of, silk_of
 
 OPENID = "oW_citizen_8f3a"
-VOICE_FILE = "utt_002_16k.wav"
-VOICE_TEXT = next(json.loads(line)["text"] for line in (SHARED / "audio" / "transcripts.jsonl").read_text(
-    encoding="utf-8").splitlines() if json.loads(line)["file"] == VOICE_FILE)
+VOICE_FILE, SILK_FILE = "utt_002_16k.wav", "utt_003_16k.wav"
+REFERENCE = {json.loads(line)["file"]: json.loads(line)["text"] for line in (SHARED / "audio" / "transcripts.jsonl")
+             .read_text(encoding="utf-8").splitlines()}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -63,10 +63,17 @@ def test_wechat_consultation(wechat_kb) -> None:  # noqa: ANN001
                      timeout=180)[0]
     assert voice.status == "done" and voice.recognition == "我一个月工资6500", voice.error
     said = rows(server.engine, Utterance, id=voice.utterance_id)[0]
-    assert said.source == "asr" and said.speaker == "citizen" and cer(VOICE_TEXT, said.text) <= 0.35, said.text
+    assert said.source == "asr" and said.speaker == "citizen" and cer(REFERENCE[VOICE_FILE], said.text) <= 0.35, said.text
+    # SILK, as WeChat's clients record it, goes the same way
+    assert sim.voice(OPENID, "MEDIA_VOICE_2", silk_of(SILK_FILE), msg_id=3005, safe=True).text == "success"
+    silk = wait_for(lambda: [m for m in rows(server.engine, WechatMessage, dedup_key="3005") if m.status != "pending"],
+                    timeout=180)[0]
+    assert silk.status == "done", silk.error
+    heard = rows(server.engine, Utterance, id=silk.utterance_id)[0]
+    assert heard.source == "asr" and cer(REFERENCE[SILK_FILE], heard.text) <= 0.35, heard.text
     wait_for(lambda: [m for m in rows(server.engine, WechatMessage, dedup_key="3003") if m.status == "done"])
     kept = {a.kind: a for a in rows(server.engine, CaseAttachment, contact_id=contact_id)}
-    assert set(kept) == {"voice", "image"} and kept["image"].size == len(PNG) and kept["image"].case_id == contact.case_id
+    assert set(kept) == {"voice", "image"} and len(rows(server.engine, CaseAttachment, kind="voice")) == 2 and kept["image"].size == len(PNG) and kept["image"].case_id == contact.case_id
     assert (server.settings.var_dir / "attachments" / kept["image"].sha256).read_bytes() == PNG
 
     # 3. the lawyer sees suggestions, the open window and (after the number is given) the earlier call
