@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 if TYPE_CHECKING:
     from admin.analytics import ContactFacts
 
-CHANNEL_LABELS = {"call": "电话", "chat": "在线"}
+CHANNEL_LABELS = {"call": "电话", "chat": "网页", "wechat": "微信"}
 WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 
 

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # recogniser streams instead of one (size HOTLINE_ASR_WORKERS × STREAMS_PER_WORKER for it).
     transcribe_lawyer: bool = True
 
+    # WeChat Official Accounts (hotline.wechat; accounts are configured on /admin/wechat)
+    wechat_api_base: str = "https://api.weixin.qq.com"  # tests point it at their simulator
+
     # Routing
     offer_timeout_s: int = 20
     wrapup_s: int = 60
@@ -96,7 +99,7 @@ class Settings(BaseSettings):
     # (routers, start-up and shut-down hooks). The app is composed here, by configuration (as
     # Django's INSTALLED_APPS): no hotline module imports a higher layer (admin) to mount it.
     features: str = ("hotline.queue.views,hotline.roster.views,hotline.referrals.views,hotline.voice.views,"
-                     "hotline.console.views,admin.views")
+                     "hotline.console.views,hotline.wechat.views,admin.views")
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -49,6 +49,11 @@ class ContactRequest:
 GENERAL_SKILL = "other"
 
 
+def load_channel(channel: str) -> str:
+    """The capacity a contact takes: a call, or a text conversation (web chat and WeChat alike)."""
+    return "call" if channel == "call" else "chat"
+
+
 def eligible(lawyer: LawyerState, request: ContactRequest, now: datetime) -> bool:
     return (lawyer.on_duty and lawyer.available and not lawyer.pending_offer
             and (lawyer.penalty_until is None or lawyer.penalty_until <= now)

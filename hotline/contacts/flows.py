@@ -75,7 +75,7 @@ async def resume_unrouted(state: Any) -> None:
         with session_scope(state.engine) as session:
             return [(c, u) for c, u in session.execute(
                 select(Contact.id, func.max(Utterance.id)).join(Utterance, Utterance.contact_id == Contact.id)
-                .where(Contact.channel == Channel.chat, Contact.status == ContactStatus.open,
+                .where(Contact.channel.in_([Channel.chat, Channel.wechat]), Contact.status == ContactStatus.open,
                        Utterance.speaker == "citizen")
                 .group_by(Contact.id).order_by(Contact.id)).all()]
 

@@ -14,6 +14,7 @@ from hotline.timeutil import utcnow
 class Channel(StrEnum):
     call = "call"
     chat = "chat"
+    wechat = "wechat"  # WeChat Official Account messages (hotline.wechat); routed as chats
 
 
 class ContactStatus(StrEnum):

@@ -9,10 +9,11 @@ from hotline.auth.actor import Actor
 from hotline.auth.permissions import (NOT_YOUR_CONTACT, ActedContact, SessionDep, Staff, load_contact,
                                       may_act_on_contact)
 from hotline.contacts import flows, service
-from hotline.contacts.models import ContactStatus, Utterance
+from hotline.contacts.models import Channel, ContactStatus, Utterance
 from hotline.database import session_scope
 from hotline.events import bus
 from hotline.privacy import redact
+from hotline.wechat import flows as wechat
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 
@@ -32,14 +33,19 @@ class ReplyIn(BaseModel):
 
 
 @router.post("/{contact_id}/messages")
-def reply(contact_id: int, body: ReplyIn, contact: ActedContact, session: SessionDep, user: Staff) -> dict:
+def reply(contact_id: int, body: ReplyIn, request: Request, contact: ActedContact, session: SessionDep,
+          user: Staff) -> dict:
     if contact.status == ContactStatus.ended:
         raise HTTPException(status_code=409, detail="本次咨询已结束")
-    utt, _ = service.add_utterance(session, contact, speaker="lawyer", text=body.text.strip(),
-                                   client_id=body.client_id, source="chat", author_id=user.id)
+    if contact.channel == Channel.wechat:  # WeChat takes replies only within its 48-hour window
+        wechat.refuse_outside_window(session, contact)
+    utt, created = service.add_utterance(session, contact, speaker="lawyer", text=body.text.strip(),
+                                         client_id=body.client_id, source="chat", author_id=user.id)
     event = service.utterance_event(utt)
     session.commit()
     bus.publish(f"contact:{contact_id}", event)
+    if contact.channel == Channel.wechat and created:  # as a customer-service message (客服消息)
+        event["delivery"] = wechat.deliver_reply(request.app.state, contact, utt)
     return event
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from hotline.contacts.models import Contact, ContactStatus
 from hotline.database import writer_lock
 from hotline.roster.service import DEFAULT_TIMEZONE, RosterError
+from routing.engine import load_channel
 
 CALLBACK_PENDING = ("open", "claimed")  # open: nobody has it yet; claimed: a lawyer calls back / answers
 RECORDING_PREFIX = "录音："  # the note line that carries a voice message's recording URL
@@ -71,5 +72,6 @@ def loads(session: Session) -> dict[int, dict[str, int]]:
     rows = session.execute(_LOADS)
     loads: dict[int, dict[str, int]] = {}
     for lawyer_id, channel, count in rows:
-        loads.setdefault(lawyer_id, {})[channel] = count
+        load = loads.setdefault(lawyer_id, {})
+        load[load_channel(channel)] = load.get(load_channel(channel), 0) + count  # WeChat counts as chat
     return loads

@@ -26,7 +26,7 @@ from hotline.queue.models import Callback, Offer, QueueEntry
 from hotline.roster.models import LawyerProfile, Presence
 from hotline.roster.service import on_duty, profile
 from hotline.timeutil import as_utc, utcnow
-from routing.engine import GENERAL_SKILL, ContactRequest, LawyerState, assign
+from routing.engine import GENERAL_SKILL, ContactRequest, LawyerState, assign, load_channel
 
 
 @lru_cache(maxsize=4096)
@@ -58,10 +58,14 @@ _CONTACT_OFFERED = (update(Contact).where(Contact.id == bindparam("b_id"))
 PAGE = 16  # candidate lawyers read per page, longest idle first; the page grows 4x when it runs dry
 
 
+TEXT_CHANNELS = ("chat", "wechat")  # contacts that take a lawyer's chat capacity
+
+
 def _active(channel: str) -> Any:
     """How many contacts on `channel` the lawyer of the outer row is handling (an index seek)."""
+    same = Contact.channel.in_(TEXT_CHANNELS) if channel == "chat" else Contact.channel == channel
     return (select(func.count()).where(Contact.status == ContactStatus.active,
-                                       Contact.lawyer_id == LawyerProfile.user_id, Contact.channel == channel)
+                                       Contact.lawyer_id == LawyerProfile.user_id, same)
             .scalar_subquery())
 
 
@@ -101,7 +105,7 @@ def _choose(session: Session, now: datetime, duty: dict[int, datetime], requests
     if not duty or not requests:
         return []
     conn = session.connection()
-    query = _candidates(skills, frozenset(request.channel for request in requests))
+    query = _candidates(skills, frozenset(load_channel(request.channel) for request in requests))
     chosen: list[tuple[ContactRequest, LawyerState]] = []
     remaining, offset, size = list(requests), 0, PAGE
     while remaining:

@@ -23,6 +23,7 @@ NAV = [
     ("/admin/roster", "排班", {"manager"}),
     ("/admin/directory", "名录与类别", {"manager"}),
     ("/inbox", "转介收件箱", {"legal_aid", "mediation"}),
+    ("/admin/wechat", "微信公众号", set()),  # admin only
 ]
 
 

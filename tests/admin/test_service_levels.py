@@ -213,14 +213,14 @@ def test_volume_peak_hours_and_channels(scripted, engine) -> None:  # noqa: ANN0
     assert vol["granularity"] == "hour" and len(vol["labels"]) == 24
     nine = vol["labels"].index("2026-03-02 09:00")
     assert vol["total"][nine] == 7 and sum(vol["total"]) == 7  # every arrival, short abandon included
-    assert vol["by_channel"]["在线"][nine] == 5 and vol["by_channel"]["电话"][nine] == 2
+    assert vol["by_channel"]["网页"][nine] == 5 and vol["by_channel"]["电话"][nine] == 2
     assert vol["by_category"]["劳动争议"][nine] == 5 and vol["by_category"]["婚姻家庭"][nine] == 2
     peak = rep["peak"]
     assert peak["counts"][0][9] == 7 and peak["top_hours"] == [9]
     assert peak["average"][0][9] == 7.0  # one Monday in the range
     assert peak["rostered"][0][9] == 2  # both lawyers are rostered around the clock
     assert rep["opened"].get("call") == 2  # C2 and C5 (calls carry their start time)
-    chat = rep["by_channel"]["在线"]
+    chat = rep["by_channel"]["网页"]
     assert (chat["offered"], chat["answered"], chat["abandoned"]) == (4, 2, 1)  # C1 C3 C6 C7
     assert rep["dispositions"]["已解答"] == 2
 

@@ -91,7 +91,7 @@ def test_callback_list_claim_conflict_and_done(hotline, browser) -> None:  # noq
         chat_item.wait_for(timeout=15000)
         text = chat_item.inner_text()
         assert "13812345678" not in text and "【手机号】" in text and "拖欠我三个月工资" in text
-        assert "在线" in text and "待认领" in text
+        assert "网页" in text and "待认领" in text
         assert one.locator("#callback-count").inner_text() == "（1）"
         assert chat_item.locator("time").get_attribute("datetime")  # the time it came in
 

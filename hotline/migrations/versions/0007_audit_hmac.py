@@ -15,7 +15,7 @@ them (d064f12e【电话】fa6c...). This revision, in one transaction:
 The key comes from the settings that run the migration (`hotline db upgrade`).
 
 Revision ID: 0007_audit_hmac
-Revises: 0003_contact_load_index
+Revises: 0006_wechat
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision = "0007_audit_hmac"
-down_revision = "0003_contact_load_index"
+down_revision = "0006_wechat"
 branch_labels = None
 depends_on = None
 

@@ -49,7 +49,7 @@ export function callbackItem(cb) {
   const note = noteOf(cb);
   const lines = (cb.transcript || []).filter((t) => t && !note.includes(t));
   const rec = recordingOf(cb);
-  const channel = cb.channel === 'call' ? '电话' : '在线';
+  const channel = window.Channels.label(cb.channel);
   const tools = h('div', { class: 'tools' },
     mine ? null : h('button', { type: 'button', class: 'small' + (taken ? '' : ' primary'), 'data-action': 'claim',
       title: taken ? '已由其他律师认领' : '认领后由您回电或回复', onclick: () => claimCallback(cb) }, '认领'),
@@ -98,7 +98,7 @@ export async function claimCallback(cb) {
 }
 export function openCallbackDone(cb) {
   CB.doneId = cb.id;
-  $('callback-dialog-info').textContent = (cb.channel === 'call' ? '电话' : '在线') + ' · ' + kindOf(cb) + ' · ' +
+  $('callback-dialog-info').textContent = window.Channels.label(cb.channel) + ' · ' + kindOf(cb) + ' · ' +
     localTime(cb.created_at) + '：请填写回电或回复的处理结果，提交后该条目将从列表中移除。';
   $('callback-outcome').value = '';
   $('callback-outcome').removeAttribute('aria-invalid');

@@ -40,6 +40,6 @@ export async function sendReply() {
   const clientId = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
   const out = await attempt(() => api('POST', '/api/contacts/' + id + '/messages', { text, client_id: clientId }));
   $('reply-send').disabled = false;
-  if (out) { $('reply-text').value = ''; addMessage(id, out); }
+  if (out) { $('reply-text').value = ''; addMessage(id, out); window.ContactContext.delivered(out); }
 }
 $('reply-form').addEventListener('submit', (e) => { e.preventDefault(); sendReply(); });

@@ -63,7 +63,7 @@ for (const b of document.querySelectorAll('.presence button')) {
 // -- offers -----------------------------------------------------------------------------------------
 export function showOffer(ev) {
   S.offer = ev;
-  $('offer-channel').textContent = ev.channel === 'call' ? '电话' : '在线咨询';
+  $('offer-channel').textContent = window.Channels.long(ev.channel);
   $('offer-category').textContent = categoryName(ev.category);
   $('offer-preview').textContent = ev.preview || '（市民尚未描述问题）';
   const deadline = Date.now() + (ev.timeout_s || 20) * 1000;
@@ -124,7 +124,7 @@ export function renderContacts() {
   rows.forEach((c, i) => {
     list.append(h('li', { class: c.id === S.current ? 'current' : '', dataset: { contactId: c.id }, tabindex: 0,
       onclick: () => select(c.id), onkeydown: (e) => { if (e.key === 'Enter') select(c.id); } },
-      h('div', { class: 'row' }, h('strong', {}, (i + 1) + '. ' + (c.channel === 'call' ? '电话' : '在线')),
+      h('div', { class: 'row' }, h('strong', {}, (i + 1) + '. ' + window.Channels.label(c.channel)),
         h('span', { class: 'badge' }, c.category_name || categoryName(c.category)),
         c.status === 'ended' || c.ended_at ? h('span', { class: 'badge warn' }, '已结束') : null,
         c.unread ? h('span', { class: 'unread', title: '有新消息' }) : null),
@@ -133,7 +133,7 @@ export function renderContacts() {
   });
 }
 export function clearCurrent() {
-  S.current = null;
+  S.current = null; window.ContactContext.clear();
   $('contact-head').replaceChildren(h('span', { class: 'muted' }, '当前没有选中的咨询'));
   $('conversation').replaceChildren();
   $('reply-form').classList.add('hidden'); $('call-note').classList.add('hidden');
@@ -146,7 +146,8 @@ export async function select(id) {
   S.current = id; c.unread = false; S.searchHits = null; $('search-clear').classList.add('hidden');
   renderContacts(); renderHead();
   const ended = c.status === 'ended' || !!c.ended_at;
-  $('reply-form').classList.toggle('hidden', c.channel !== 'chat' || ended);
+  $('reply-form').classList.toggle('hidden', !window.Channels.textual(c.channel) || ended);
+  window.ContactContext.show(id);
   $('call-note').classList.toggle('hidden', c.channel !== 'call');
   const [detail, sugg] = await Promise.all([
     attempt(() => api('GET', '/api/contacts/' + id)),
@@ -164,7 +165,7 @@ export async function select(id) {
 export function renderHead() {
   const c = S.contacts.get(S.current); if (!c) return;
   $('contact-head').replaceChildren(...[
-    h('strong', {}, c.channel === 'call' ? '电话咨询' : '在线咨询'),
+    h('strong', {}, window.Channels.long(c.channel)),
     h('span', { class: 'badge' }, c.category_name || categoryName(c.category)),
     h('span', { class: 'muted small' }, c.case_reference || ''),
     h('span', { class: 'muted small' }, c.answered_at ? '接入 ' + localTime(c.answered_at) : ''),

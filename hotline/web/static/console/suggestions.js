@@ -21,7 +21,7 @@ export async function logAction(item, action, extra) {
 export async function copyItem(item, card) {
   const text = citation(item);
   const c = S.contacts.get(S.current);
-  if (c && c.channel === 'chat' && !$('reply-form').classList.contains('hidden')) {
+  if (c && window.Channels.textual(c.channel) && !$('reply-form').classList.contains('hidden')) {
     const box = $('reply-text');
     const start = box.selectionStart ?? box.value.length, end = box.selectionEnd ?? box.value.length;
     box.value = box.value.slice(0, start) + text + box.value.slice(end);
