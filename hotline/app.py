@@ -25,7 +25,9 @@ from hotline.web import STATIC_DIR, templates
 
 log = logging.getLogger("hotline")
 
-FEATURES = ["routing.views", "hotline.referrals.views", "hotline.voice.views", "hotline.console.views", "admin.views"]
+FEATURES = ["routing.views", "hotline.referrals.views", "hotline.voice.views", "hotline.console.views", "admin.views",
+            # supervision (docs/supervision.md)
+            "hotline.deadlines.views", "hotline.followup.views"]
 
 
 @asynccontextmanager

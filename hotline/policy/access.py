@@ -1,0 +1,36 @@
+"""Role checks for the supervision, quality and follow-up APIs: like `hotline.deps.require_roles`,
+and every refusal is written to the audit log (action `access.denied`, with the path)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Depends, HTTPException, Request
+
+from hotline.audit import service as audit
+from hotline.auth.models import Role, StaffUser
+from hotline.database import session_scope
+from hotline.deps import actor_of, current_user
+
+
+def log_denied(request: Request, user: StaffUser, what: str) -> None:
+    with session_scope(request.app.state.engine) as session:
+        audit.record(session, action="access.denied", actor=actor_of(user), entity="route", entity_id=what,
+                     data={"path": request.url.path, "method": request.method, "role": user.role})
+
+
+def deny(request: Request, user: StaffUser, what: str, detail: str = "无权访问 (forbidden for your role)") -> HTTPException:
+    """Log the refusal and return the 403 to raise."""
+    log_denied(request, user, what)
+    return HTTPException(status_code=403, detail=detail)
+
+
+def logged_roles(what: str, *roles: Role) -> Callable[..., StaffUser]:
+    """A dependency letting through `roles` (admin always); others get 403, and it is logged."""
+    allowed = {str(r) for r in roles} | {Role.admin.value}
+
+    def check(request: Request, user: StaffUser = Depends(current_user)) -> StaffUser:
+        if user.role not in allowed:
+            raise deny(request, user, what)
+        return user
+
+    return check
