@@ -8,6 +8,7 @@ from hotline.deadlines import models as deadlines_models  # noqa: F401
 from hotline.directory import models as directory_models  # noqa: F401
 from hotline.followup import models as followup_models  # noqa: F401
 from hotline.policy import models as policy_models  # noqa: F401
+from hotline.quality import models as quality_models  # noqa: F401
 from hotline.referrals import models as referrals_models  # noqa: F401
 from hotline.revisions import models as revisions_models  # noqa: F401
 from hotline.voice import models as voice_models  # noqa: F401
