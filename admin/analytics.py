@@ -400,8 +400,9 @@ def opened_count(session: Session, start: datetime, end: datetime) -> dict[str, 
     return dict(counts)
 
 
-def staffing(session: Session, tz: ZoneInfo, week_of: datetime) -> list[list[int]]:
-    """Lawyers rostered on duty per weekday × hour (at half past) in the week containing `week_of`."""
+def staffing(session: Session, tz: ZoneInfo, week_of: datetime, slot_minutes: int = 60) -> list[list[int]]:
+    """Lawyers rostered on duty per weekday × slot (at the slot's middle: half past for hours) in
+    the week containing `week_of`."""
     from routing import roster
     from routing.models import Holiday, RosterException, Shift
 
@@ -418,8 +419,9 @@ def staffing(session: Session, tz: ZoneInfo, week_of: datetime) -> list[list[int
     grid = []
     for w in range(7):
         day: date = monday.date() + timedelta(days=w)
-        grid.append([len(roster.on_duty_users(rules, exceptions, calendar,
-                                              datetime.combine(day, time(h, 30), tz), tz)) for h in range(24)])
+        middles = [datetime.combine(day, time(0, 0), tz) + timedelta(minutes=m + slot_minutes / 2)
+                   for m in range(0, 24 * 60, slot_minutes)]
+        grid.append([len(roster.on_duty_users(rules, exceptions, calendar, at, tz)) for at in middles])
     return grid
 
 

@@ -23,6 +23,10 @@ NAV = [
     ("/admin/roster", "排班", {"manager"}),
     ("/admin/directory", "名录与类别", {"manager"}),
     ("/inbox", "转介收件箱", {"legal_aid", "mediation"}),
+    # supervision (docs/supervision.md)
+    ("/supervision", "督查墙", {"manager"}),
+    ("/quality", "质检", {"manager", "lawyer"}),
+    ("/followup", "回访", {"manager", "lawyer"}),
 ]
 
 
