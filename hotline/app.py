@@ -27,7 +27,8 @@ log = logging.getLogger("hotline")
 
 FEATURES = ["routing.views", "hotline.referrals.views", "hotline.voice.views", "hotline.console.views", "admin.views",
             # supervision (docs/supervision.md)
-            "hotline.deadlines.views", "hotline.followup.views", "hotline.quality.views", "admin.staffing_views"]
+            "hotline.deadlines.views", "hotline.followup.views", "hotline.quality.views", "hotline.supervision.views",
+            "admin.staffing_views"]
 
 
 @asynccontextmanager

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # outbound track), for the full record 督查 reviews. Each bridged call then takes two
     # recogniser streams instead of one (size HOTLINE_ASR_WORKERS × STREAMS_PER_WORKER for it).
     transcribe_lawyer: bool = True
+    # Bridge calls in a named conference (<Dial><Conference>, the lawyer added through the
+    # Participants API) so a manager can coach or barge in (docs/supervision.md). Off: <Dial><Number>.
+    call_conference: bool = False
+    twilio_api_base: str = "https://api.twilio.com"  # the REST API (tests point it at a simulator)
 
     # Routing
     offer_timeout_s: int = 20

@@ -11,5 +11,6 @@ from hotline.policy import models as policy_models  # noqa: F401
 from hotline.quality import models as quality_models  # noqa: F401
 from hotline.referrals import models as referrals_models  # noqa: F401
 from hotline.revisions import models as revisions_models  # noqa: F401
+from hotline.supervision import models as supervision_models  # noqa: F401
 from hotline.voice import models as voice_models  # noqa: F401
 from routing import models as routing_models  # noqa: F401

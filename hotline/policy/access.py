@@ -3,6 +3,7 @@ and every refusal is written to the audit log (action `access.denied`, with the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import Depends, HTTPException, Request
 
@@ -12,10 +13,11 @@ from hotline.database import session_scope
 from hotline.deps import actor_of, current_user
 
 
-def log_denied(request: Request, user: StaffUser, what: str) -> None:
+def log_denied(request: Request | Any, user: StaffUser, what: str) -> None:
+    """`request`: an HTTP request or a WebSocket."""
     with session_scope(request.app.state.engine) as session:
         audit.record(session, action="access.denied", actor=actor_of(user), entity="route", entity_id=what,
-                     data={"path": request.url.path, "method": request.method, "role": user.role})
+                     data={"path": request.url.path, "method": getattr(request, "method", "WEBSOCKET"), "role": user.role})
 
 
 def deny(request: Request, user: StaffUser, what: str, detail: str = "无权访问 (forbidden for your role)") -> HTTPException:

@@ -90,6 +90,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_followup_task_due_at'), ['due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_followup_task_status'), ['status'], unique=False)
 
+    op.create_table('monitor_session',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('manager_id', sa.Integer(), nullable=False),
+    sa.Column('lawyer_id', sa.Integer(), nullable=True),
+    sa.Column('mode', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('started_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', hotline.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('participant_sid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], ),
+    sa.ForeignKeyConstraint(['lawyer_id'], ['staff_user.id'], ),
+    sa.ForeignKeyConstraint(['manager_id'], ['staff_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('monitor_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_monitor_session_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_monitor_session_ended_at'), ['ended_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_monitor_session_manager_id'), ['manager_id'], unique=False)
+
     op.create_table('quality_sample',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('contact_id', sa.Integer(), nullable=False),
@@ -108,6 +127,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_quality_sample_lawyer_id'), ['lawyer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_quality_sample_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_quality_sample_week'), ['week'], unique=False)
+
+    op.create_table('whisper',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contact_id', sa.Integer(), nullable=False),
+    sa.Column('manager_id', sa.Integer(), nullable=False),
+    sa.Column('lawyer_id', sa.Integer(), nullable=True),
+    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('created_at', hotline.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], ),
+    sa.ForeignKeyConstraint(['lawyer_id'], ['staff_user.id'], ),
+    sa.ForeignKeyConstraint(['manager_id'], ['staff_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('whisper', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_whisper_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_whisper_lawyer_id'), ['lawyer_id'], unique=False)
 
     op.create_table('inspection',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -156,12 +191,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_inspection_contact_id'))
 
     op.drop_table('inspection')
+    with op.batch_alter_table('whisper', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_whisper_lawyer_id'))
+        batch_op.drop_index(batch_op.f('ix_whisper_contact_id'))
+
+    op.drop_table('whisper')
     with op.batch_alter_table('quality_sample', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quality_sample_week'))
         batch_op.drop_index(batch_op.f('ix_quality_sample_status'))
         batch_op.drop_index(batch_op.f('ix_quality_sample_lawyer_id'))
 
     op.drop_table('quality_sample')
+    with op.batch_alter_table('monitor_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_monitor_session_manager_id'))
+        batch_op.drop_index(batch_op.f('ix_monitor_session_ended_at'))
+        batch_op.drop_index(batch_op.f('ix_monitor_session_contact_id'))
+
+    op.drop_table('monitor_session')
     with op.batch_alter_table('followup_task', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_followup_task_status'))
         batch_op.drop_index(batch_op.f('ix_followup_task_due_at'))

@@ -9,7 +9,7 @@
   const ME = window.CONSOLE.userId;
   const REASONS = window.CONSOLE.reasons;
   const STATE_LABELS = { available: '空闲', busy: '忙碌', wrapup: '话后整理', break: '小休', offline: '离线' };
-  const SPEAKERS = { citizen: '市民', lawyer: '律师', system: '系统' };
+  const SPEAKERS = { citizen: '市民', lawyer: '律师', system: '系统', supervisor: '督导' };
 
   const S = {
     meta: null, myState: null, contacts: new Map(), current: null, messages: new Map(), partials: new Map(),
