@@ -36,13 +36,13 @@ def tasks(request: Request, status: str | None = Query("pending", pattern="^(pen
             "tasks": service.listing(session, _tz(request), status=None if status == "all" else status, now=now)}
 
 
-def _call(request: Request, user: StaffUser, fn: Any) -> Any:
+def _call(request: Request, user: StaffUser, session: Session, fn: Any) -> Any:
     try:
         return fn()
     except LookupError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     except PermissionError as exc:
-        raise deny(request, user, "followup.claim", str(exc)) from exc
+        raise deny(request, user, "followup.claim", str(exc), session) from exc
     except service.FollowupError as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from exc
 
@@ -50,7 +50,7 @@ def _call(request: Request, user: StaffUser, fn: Any) -> Any:
 @router.post("/tasks/{task_id}/claim")
 def claim(task_id: int, request: Request, session: Session = Depends(get_session, scope="function"),
           user: StaffUser = Depends(workers)) -> dict:
-    task = _call(request, user, lambda: service.claim(session, task_id, user))
+    task = _call(request, user, session, lambda: service.claim(session, task_id, user))
     return {"id": task.id, "status": task.status, "assigned_to": task.assigned_to}
 
 
@@ -69,7 +69,7 @@ def complete(task_id: int, body: Outcome, request: Request, session: Session = D
              user: StaffUser = Depends(workers)) -> dict:
     if body.reached and body.satisfied is None:
         raise HTTPException(status_code=422, detail="已联系上时须填写是否满意 (satisfied)")
-    task = _call(request, user, lambda: service.complete(
+    task = _call(request, user, session, lambda: service.complete(
         session, task_id, user, method=body.method, reached=body.reached, satisfied=body.satisfied,
         solved=body.solved, open_case=body.open_case, note=body.note))
     return {"id": task.id, "status": task.status, "new_case_id": task.new_case_id}

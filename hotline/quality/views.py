@@ -133,7 +133,7 @@ def inspection(inspection_id: int, request: Request, session: Session = Depends(
                user: StaffUser = Depends(readers)) -> dict:
     row = _call(lambda: review.get(session, inspection_id))
     if user.role == Role.lawyer and row.lawyer_id != user.id:
-        raise deny(request, user, "quality.inspection", "只能查看自己的质检结果 (not your inspection)")
+        raise deny(request, user, "quality.inspection", "只能查看自己的质检结果 (not your inspection)", session)
     return review.inspection_dict(session, row, _tz(request), with_material=True)
 
 
@@ -148,7 +148,7 @@ def dispute(inspection_id: int, body: DisputeBody, request: Request,
     try:
         row = _call(lambda: review.dispute(session, inspection_id, lawyer=user, reason=body.reason))
     except PermissionError as exc:
-        raise deny(request, user, "quality.dispute", str(exc)) from exc
+        raise deny(request, user, "quality.dispute", str(exc), session) from exc
     return review.inspection_dict(session, row, _tz(request))
 
 
