@@ -2,7 +2,7 @@
 outcome; the figures for managers. The sweep that creates tasks runs in the background."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
