@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from admin.volumes import CHANNEL_LABELS, auto_granularity, bucket_start, peak_hours, volume
 from hotline.audit.models import AuditEntry
-from hotline.timeutil import as_utc, utcnow
+from hotline.timeutil import as_utc, local_range, utcnow  # local_range: the dashboard and benchmarks use it from here
 
 # The audit actions the figures are computed from.
 ACTIONS = ("routing.enqueued", "routing.categorised", "routing.offer", "routing.accept", "routing.reject",
@@ -315,8 +315,9 @@ def opened_count(session: Session, start: datetime, end: datetime) -> dict[str, 
     return dict(counts)
 
 
-def staffing(session: Session, tz: ZoneInfo, week_of: datetime) -> list[list[int]]:
-    """Lawyers rostered on duty per weekday × hour (at half past) in the week containing `week_of`."""
+def staffing(session: Session, tz: ZoneInfo, week_of: datetime, slot_minutes: int = 60) -> list[list[int]]:
+    """Lawyers rostered on duty per weekday × slot (at the slot's middle: half past for hours) in
+    the week containing `week_of`."""
     from routing import roster
     from hotline.roster.models import Holiday, RosterException, Shift
 
@@ -333,16 +334,10 @@ def staffing(session: Session, tz: ZoneInfo, week_of: datetime) -> list[list[int
     grid = []
     for w in range(7):
         day: date = monday.date() + timedelta(days=w)
-        grid.append([len(roster.on_duty_users(rules, exceptions, calendar,
-                                              datetime.combine(day, time(h, 30), tz), tz)) for h in range(24)])
+        middles = [datetime.combine(day, time(0, 0), tz) + timedelta(minutes=m + slot_minutes / 2)
+                   for m in range(0, 24 * 60, slot_minutes)]
+        grid.append([len(roster.on_duty_users(rules, exceptions, calendar, at, tz)) for at in middles])
     return grid
-
-
-def local_range(start_day: date, end_day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """[start of start_day, start of the day after end_day) in local time, as UTC datetimes."""
-    begin = datetime.combine(start_day, time(0, 0), tz)
-    finish = datetime.combine(end_day + timedelta(days=1), time(0, 0), tz)
-    return begin.astimezone(ZoneInfo("UTC")), finish.astimezone(ZoneInfo("UTC"))
 
 
 def report(session: Session, start: datetime, end: datetime, tz: ZoneInfo, th: Thresholds | None = None,

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     # outbound track), for the full record 督查 reviews. Each bridged call then takes two
     # recogniser streams instead of one (size HOTLINE_ASR_WORKERS × STREAMS_PER_WORKER for it).
     transcribe_lawyer: bool = True
+    # Bridge calls in a named conference (<Dial><Conference>, the lawyer added through the
+    # Participants API) so a manager can coach or barge in (docs/supervision.md). Off: <Dial><Number>.
+    call_conference: bool = False
+    twilio_api_base: str = "https://api.twilio.com"  # the REST API (tests point it at a simulator)
 
     # WeChat Official Accounts (hotline.wechat; accounts are configured on /admin/wechat)
     wechat_api_base: str = "https://api.weixin.qq.com"  # tests point it at their simulator
@@ -99,7 +103,10 @@ class Settings(BaseSettings):
     # (routers, start-up and shut-down hooks). The app is composed here, by configuration (as
     # Django's INSTALLED_APPS): no hotline module imports a higher layer (admin) to mount it.
     features: str = ("hotline.queue.views,hotline.roster.views,hotline.referrals.views,hotline.voice.views,"
-                     "hotline.console.views,hotline.wechat.views,admin.views")
+                     "hotline.console.views,hotline.wechat.views,admin.views,"
+                     # supervision (docs/supervision.md)
+                     "hotline.deadlines.views,hotline.followup.views,hotline.quality.views,hotline.supervision.views,"
+                     "admin.staffing_views")
 
     @property
     def sqlalchemy_url(self) -> str:

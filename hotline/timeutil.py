@@ -1,7 +1,8 @@
 """Time helpers: every stored time is timezone-aware UTC."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 
 def utcnow() -> datetime:
@@ -15,3 +16,10 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
+
+
+def local_range(start_day: date, end_day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[start of start_day, start of the day after end_day) in local time, as UTC datetimes."""
+    begin = datetime.combine(start_day, time(0, 0), tz)
+    finish = datetime.combine(end_day + timedelta(days=1), time(0, 0), tz)
+    return begin.astimezone(ZoneInfo("UTC")), finish.astimezone(ZoneInfo("UTC"))

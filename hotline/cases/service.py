@@ -26,6 +26,11 @@ def snapshot(case: Case) -> dict[str, Any]:
 
 
 def _deadline(session: Session, case: Case) -> datetime | None:
+    from hotline.deadlines.service import answer_deadline  # working days, where the category has them
+
+    due = answer_deadline(session, case)
+    if due is not None:
+        return due
     category = get_category(session, case.category_code)
     if category is None:
         return None

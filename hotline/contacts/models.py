@@ -39,6 +39,7 @@ class Speaker(StrEnum):
     citizen = "citizen"
     lawyer = "lawyer"
     system = "system"
+    supervisor = "supervisor"  # a manager who joined the chat (督导, docs/supervision.md)
 
 
 class Citizen(SQLModel, table=True):

@@ -115,6 +115,9 @@ def next_step(request: Request, params: TwilioParams, session: SessionDep, attem
                        data={"step": step, "attempt": attempt, "lawyer_id": lawyer.id if lawyer else None})
     urls = urls_for(request)
     if step == "dial":
+        if settings.call_conference:  # a conference a manager can coach or barge into (docs/supervision.md)
+            from hotline.supervision.flows import bridge_in_conference
+            return xml(bridge_in_conference(session, settings, urls, contact, lawyer))
         return xml(twiml.dial(settings, urls, contact.id, lawyer, caller_id=params.get("To", "")))
     if step == "voicemail":
         return xml(twiml.voicemail(settings, urls, contact.id))

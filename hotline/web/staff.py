@@ -24,6 +24,10 @@ NAV = [
     ("/admin/directory", "名录与类别", {"manager"}),
     ("/inbox", "转介收件箱", {"legal_aid", "mediation"}),
     ("/admin/wechat", "微信公众号", set()),  # admin only
+    # supervision (docs/supervision.md)
+    ("/supervision", "督查墙", {"manager"}),
+    ("/quality", "质检", {"manager", "lawyer"}),
+    ("/followup", "回访", {"manager", "lawyer"}),
 ]
 
 

@@ -134,3 +134,81 @@ class MediaStream:
         except TimeoutError:
             pass
         raise AssertionError("the server did not close the media stream")
+
+
+class TwilioRest:
+    """Twilio's REST API as the app calls it (only the Conference Participants resource): a
+    local HTTP server that checks the account's basic auth, records every request (method, path,
+    form fields) and answers like Twilio (participant JSON with a fresh CallSid; 204 on DELETE)."""
+
+    def __init__(self, account: str = ACCOUNT, token: str = TOKEN) -> None:
+        import re
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs
+
+        self.requests: list[dict[str, Any]] = []
+        self.participants: dict[str, dict[str, Any]] = {}
+        expected = "Basic " + base64.b64encode(f"{account}:{token}".encode()).decode()
+        pattern = re.compile(rf"^/2010-04-01/Accounts/{account}/Conferences/([^/]+)/Participants(?:/(CA\w+))?\.json$")
+        sim = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+            def _answer(self, status: int, body: dict[str, Any] | None = None) -> None:
+                data = json.dumps(body).encode() if body is not None else b""
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _handle(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                match = pattern.match(self.path)
+                sim.requests.append({"method": method, "path": self.path, "form": form,
+                                     "conference": match.group(1) if match else None,
+                                     "call_sid": match.group(2) if match else None})
+                if self.headers.get("Authorization") != expected:
+                    return self._answer(401, {"code": 20003, "message": "Authenticate"})
+                if match is None:
+                    return self._answer(404, {"code": 20404, "message": "not found"})
+                conference, call_sid = match.groups()
+                if method == "POST" and call_sid is None:
+                    if not form.get("To") or not form.get("From"):
+                        return self._answer(400, {"code": 21201, "message": "To and From are required"})
+                    if form.get("Coaching") == "true" and form.get("CallSidToCoach") not in sim.participants:
+                        return self._answer(400, {"code": 16027, "message": "CallSidToCoach is not a participant"})
+                    sid = "CA" + uuid.uuid4().hex
+                    sim.participants[sid] = {"call_sid": sid, "account_sid": account, "conference_sid": conference,
+                                             "label": form.get("Label"), "coaching": form.get("Coaching") == "true",
+                                             "call_sid_to_coach": form.get("CallSidToCoach"), "status": "queued"}
+                    return self._answer(201, sim.participants[sid])
+                if call_sid not in sim.participants:
+                    return self._answer(404, {"code": 20404, "message": "participant not found"})
+                if method == "POST":
+                    if "Coaching" in form:
+                        sim.participants[call_sid]["coaching"] = form["Coaching"] == "true"
+                        if form["Coaching"] == "false":
+                            sim.participants[call_sid]["call_sid_to_coach"] = None
+                    return self._answer(200, sim.participants[call_sid])
+                del sim.participants[call_sid]
+                return self._answer(204)
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._handle("POST")
+
+            def do_DELETE(self) -> None:  # noqa: N802
+                self._handle("DELETE")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

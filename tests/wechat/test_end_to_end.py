@@ -22,7 +22,7 @@ from hotline.timeutil import utcnow
 from hotline.wechat.flows import WINDOW_CLOSED
 from hotline.wechat.models import CaseAttachment, WechatIdentity, WechatMessage, WechatToken
 from tests.conftest import SHARED
-from tests.routing.conftest import StaffClient
+from tests.queue.conftest import StaffClient
 from tests.voice.conftest import add_lawyer, rows, wait_for
 from tests.wechat.conftest import amr_of, silk_of
 

@@ -25,7 +25,7 @@
       if (key) li.dataset.key = key;
       li.className = 'msg ' + speaker;
       const who = document.createElement('span'); who.className = 'who';
-      who.textContent = speaker === 'citizen' ? '我' : (speaker === 'lawyer' ? '值班律师' : '系统');
+      who.textContent = speaker === 'citizen' ? '我' : (speaker === 'lawyer' ? '值班律师' : (speaker === 'supervisor' ? '督导' : '系统'));
       const body = document.createElement('div'); body.className = 'body'; body.textContent = text;
       const st = document.createElement('span'); st.className = 'status';
       li.append(who, body, st);

@@ -6,7 +6,7 @@ export const $ = (id) => document.getElementById(id);
 export const ME = window.CONSOLE.userId;
 export const REASONS = window.CONSOLE.reasons;
 export const STATE_LABELS = { available: '空闲', busy: '忙碌', wrapup: '话后整理', break: '小休', offline: '离线' };
-export const SPEAKERS = { citizen: '市民', lawyer: '律师', system: '系统' };
+export const SPEAKERS = { citizen: '市民', lawyer: '律师', system: '系统', supervisor: '督导' };
 
 export const S = {
   meta: null, myState: null, contacts: new Map(), current: null, messages: new Map(), partials: new Map(),
