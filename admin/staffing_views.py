@@ -12,7 +12,8 @@ from sqlmodel import Session
 from admin import exports, staffing_plan
 from hotline.audit import service as audit
 from hotline.auth.models import Role, StaffUser
-from hotline.deps import actor_of, get_session
+from hotline.auth.actor import Actor
+from hotline.deps import get_session
 from hotline.policy.access import logged_roles
 from hotline.timeutil import utcnow
 from routing import staffing
@@ -48,7 +49,7 @@ def plan(q: PlanQuery = Depends(), session: Session = Depends(get_session, scope
 def plan_csv(q: PlanQuery = Depends(), session: Session = Depends(get_session, scope="function"),
              user: StaffUser = Depends(managers)) -> Response:
     data = _plan(session, q)
-    audit.record(session, action="export.staffing", actor=actor_of(user), entity="export", entity_id="staffing",
+    audit.record(session, action="export.staffing", actor=Actor.of(user), entity="export", entity_id="staffing",
                  data={"weeks": q.weeks, "target": data["target"]})
     text = exports._csv(staffing_plan.plan_csv(data))
     return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8",

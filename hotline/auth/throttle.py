@@ -20,7 +20,8 @@ from sqlmodel import Session
 
 from hotline.audit import service as audit
 from hotline.auth.models import LoginThrottle, StaffUser
-from hotline.deps import actor_of, get_session, require_roles
+from hotline.auth.actor import Actor
+from hotline.deps import get_session, require_roles
 from hotline.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -130,5 +131,5 @@ def clear_throttle(key: str, session: Session = Depends(get_session, scope="func
     if row is None:
         raise HTTPException(status_code=404, detail="没有该记录 (no such key)")
     session.delete(row)
-    audit.record(session, action="auth.login_unlocked", actor=actor_of(user), entity="login_throttle", entity_id=key)
+    audit.record(session, action="auth.login_unlocked", actor=Actor.of(user), entity="login_throttle", entity_id=key)
     return {"ok": True}

@@ -13,7 +13,8 @@ from sqlmodel import Session
 from hotline.auth.models import Role, StaffUser
 from hotline.cases.models import Case
 from hotline.deadlines import service
-from hotline.deps import actor_of, get_session
+from hotline.auth.actor import Actor
+from hotline.deps import get_session
 from hotline.policy.access import logged_roles
 from hotline.timeutil import utcnow
 
@@ -44,7 +45,7 @@ def set_limits(code: str, body: Limits, session: Session = Depends(get_session, 
                user: StaffUser = Depends(managers)) -> dict:
     values = body.model_dump(exclude_none=True)
     try:
-        row = service.set_limits(session, code, values, actor=actor_of(user))
+        row = service.set_limits(session, code, values, actor=Actor.of(user))
     except LookupError as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     if row.complex_days < row.answer_days:
@@ -66,7 +67,7 @@ def mark_case(case_id: int, body: Mark, request: Request, session: Session = Dep
     if case is None:
         raise HTTPException(status_code=404, detail=f"案件不存在 (case {case_id} not found)")
     row = service.mark(session, case, complex=body.complex, urgent=body.urgent, reason=body.reason,
-                       actor=actor_of(user))
+                       actor=Actor.of(user))
     tz = _tz(request)
     handover = service.handover_deadline(session, case, tz)
     return {"case_id": case.id, "complex": row.complex, "urgent": row.urgent,

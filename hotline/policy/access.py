@@ -11,7 +11,8 @@ from sqlmodel import Session
 from hotline.audit import service as audit
 from hotline.auth.models import Role, StaffUser
 from hotline.database import session_scope
-from hotline.deps import actor_of, current_user
+from hotline.auth.actor import Actor
+from hotline.deps import current_user
 
 
 def log_denied(request: Request | Any, user: StaffUser, what: str, session: Session | None = None) -> None:
@@ -19,11 +20,11 @@ def log_denied(request: Request | Any, user: StaffUser, what: str, session: Sess
     is committed in it (a second transaction would wait on the first's write lock on SQLite)."""
     data = {"path": request.url.path, "method": getattr(request, "method", "WEBSOCKET"), "role": user.role}
     if session is not None:
-        audit.record(session, action="access.denied", actor=actor_of(user), entity="route", entity_id=what, data=data)
+        audit.record(session, action="access.denied", actor=Actor.of(user), entity="route", entity_id=what, data=data)
         session.commit()  # kept although the request fails
         return
     with session_scope(request.app.state.engine) as own:
-        audit.record(own, action="access.denied", actor=actor_of(user), entity="route", entity_id=what, data=data)
+        audit.record(own, action="access.denied", actor=Actor.of(user), entity="route", entity_id=what, data=data)
 
 
 def deny(request: Request, user: StaffUser, what: str, detail: str = "无权访问 (forbidden for your role)",

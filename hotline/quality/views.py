@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
 from sqlmodel import Session
 
 from hotline.auth.models import Role, StaffUser
-from hotline.deps import actor_of, get_session
+from hotline.auth.actor import Actor
+from hotline.deps import get_session
 from hotline.policy.access import deny, logged_roles
 from hotline.quality import flows, review, service
 from hotline.quality.scoring import FormError
@@ -59,7 +60,7 @@ class FormBody(BaseModel):
 def create_form(body: FormBody, session: Session = Depends(get_session, scope="function"),
                 user: StaffUser = Depends(managers)) -> dict:
     return _form_dict(_call(lambda: service.save_form(session, form_id=None, name=body.name, sections=body.sections,
-                                                      active=body.active, actor=actor_of(user))))
+                                                      active=body.active, actor=Actor.of(user))))
 
 
 @router.put("/forms/{form_id}")
@@ -67,7 +68,7 @@ def update_form(form_id: int, body: FormBody, session: Session = Depends(get_ses
                 user: StaffUser = Depends(managers)) -> dict:
     return _form_dict(_call(lambda: service.save_form(session, form_id=form_id, name=body.name,
                                                       sections=body.sections, active=body.active,
-                                                      actor=actor_of(user))))
+                                                      actor=Actor.of(user))))
 
 
 @router.get("/queue")
@@ -92,7 +93,7 @@ def add_sample(body: SampleBody, session: Session = Depends(get_session, scope="
     contact = session.get(Contact, body.contact_id)
     if contact is None:
         raise HTTPException(status_code=404, detail=f"联系记录不存在 (contact_id {body.contact_id})")
-    row = _call(lambda: service.add_sample(session, contact, body.reason, note=body.note, actor=actor_of(user)))
+    row = _call(lambda: service.add_sample(session, contact, body.reason, note=body.note, actor=Actor.of(user)))
     return {"queued": row is not None, "sample_id": row.id if row else None}
 
 

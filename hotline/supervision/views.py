@@ -21,7 +21,8 @@ from starlette.concurrency import run_in_threadpool
 from hotline.auth.models import Role, StaffUser
 from hotline.contacts.models import Contact
 from hotline.database import session_scope
-from hotline.deps import actor_of, get_session, websocket_user
+from hotline.auth.actor import Actor
+from hotline.deps import get_session, websocket_user
 from hotline.events import bus
 from hotline.policy import service as policy
 from hotline.policy.access import logged_roles
@@ -166,7 +167,7 @@ class PolicyBody(BaseModel):
 def set_policy(key: str, body: PolicyBody, session: Session = Depends(get_session, scope="function"),
                user: StaffUser = Depends(managers)) -> dict:
     try:
-        value = policy.set_value(session, key, body.value, actor=actor_of(user))
+        value = policy.set_value(session, key, body.value, actor=Actor.of(user))
     except policy.PolicyError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     return {"key": key, "value": value}

@@ -30,7 +30,8 @@ from wechatpy.utils import check_signature
 
 from hotline.auth.models import Role, StaffUser
 from hotline.contacts.models import Contact
-from hotline.deps import actor_of, get_session, require_roles
+from hotline.auth.actor import Actor
+from hotline.deps import get_session, require_roles
 from hotline.web.staff import staff_page
 from hotline.wechat import flows, service
 from hotline.wechat.models import AccountIn, WechatAccount
@@ -169,7 +170,7 @@ def update_account(name: str, body: AccountIn, session: Session = Depends(get_se
 
 def _save(session: Session, body: AccountIn, user: StaffUser) -> dict:
     try:
-        account, _ = service.save_account(session, body, actor=actor_of(user))
+        account, _ = service.save_account(session, body, actor=Actor.of(user))
     except service.WechatError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     session.commit()
