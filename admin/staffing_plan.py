@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from admin import analytics
+from admin import analytics, volumes
 from routing import staffing
 
 SLOT_MIN = 30
@@ -68,7 +68,7 @@ def plan(session: Session, tz: ZoneInfo, *, weeks: int, target: staffing.Target,
     shrunk = [[_with_shrinkage(n, target) for n in row] for row in required]
     rostered = analytics.staffing(session, tz, now, SLOT_MIN)
     gaps = [[rostered[w][s] - shrunk[w][s] for s in range(SLOTS)] for w in range(7)]
-    return {"weekdays": analytics.WEEKDAYS, "slots": slot_labels(), "weeks": weeks,
+    return {"weekdays": volumes.WEEKDAYS, "slots": slot_labels(), "weeks": weeks,
             "range": {"start": start.isoformat(), "end": end.isoformat(), "timezone": str(tz)},
             "target": {"level": target.level, "answer_s": target.answer_s, "shrinkage": target.shrinkage,
                        "max_occupancy": target.max_occupancy},

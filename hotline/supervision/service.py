@@ -129,7 +129,7 @@ def whisper(session: Session, manager: StaffUser, contact_id: int, text: str) ->
     session.flush()
     audit.record(session, action="supervision.whisper", actor=f"staff:{manager.id}", entity="whisper",
                  entity_id=row.id, case_id=contact.case_id, contact_id=contact_id,
-                 data={"lawyer_id": contact.lawyer_id, "text": text, "sha256": audit.text_digest(text)})
+                 data={"lawyer_id": contact.lawyer_id, "text": text, "text_hmac": audit.text_digest(session, text)})
     event = {"type": "whisper", "id": row.id, "contact_id": contact_id, "text": row.text,
              "by": manager.display_name, "at": row.created_at.isoformat()}
     return row, [(f"staff:{contact.lawyer_id}", event), (f"staff:{manager.id}", event)]
