@@ -2,13 +2,15 @@
 
 Arrivals: contacts entering the queue (`routing.enqueued`) per weekday × local half hour over the
 last N weeks, averaged per occurrence of the weekday, per channel. Handle time: talk + wrap-up
-per channel from the same contacts (`admin.analytics.fold`). Needed: Erlang C
-(`routing.staffing`) per channel for the service-level target, chats divided by the chat
+per channel from the same contacts (`admin.analytics.fold`). Patience: abandons over total time
+waited, per channel (`routing.staffing.patience_from_log`). Needed: Erlang C (`routing.staffing`)
+per channel for the service-level target and Erlang A for the abandonment cap, chats divided by the chat
 capacity a lawyer carries at once (a lawyer on three chats works each at a third of their time),
 the channels summed; then shrinkage. Rostered: the duty roster of the current week per half hour.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -45,8 +47,12 @@ def handle_times(facts: list[analytics.ContactFacts]) -> dict[str, dict[str, Any
     for channel in sorted({f.channel for f in facts if f.channel} | set(DEFAULT_AHT_S)):
         levels = analytics.service_levels([f for f in facts if f.channel == channel])
         measured = levels["aht_s"]
+        mine = [f for f in facts if f.channel == channel]
+        waits = [f.abandon_wait_s if f.abandoned_at else f.queue_wait_s for f in mine]
+        abandons = sum(1 for f in mine if f.abandoned_at is not None)
         out[channel] = {"aht_s": measured if measured else DEFAULT_AHT_S.get(channel, 300.0),
-                        "measured": bool(measured), "handled": levels["handled"]}
+                        "measured": bool(measured), "handled": levels["handled"], "abandoned": abandons,
+                        "patience_s": staffing.patience_from_log([w for w in waits if w is not None], abandons)}
     return out
 
 
@@ -59,19 +65,20 @@ def plan(session: Session, tz: ZoneInfo, *, weeks: int, target: staffing.Target,
     aht = handle_times(facts)
     required = [[0] * SLOTS for _ in range(7)]
     for channel, grid in rates.items():
-        handle = aht.get(channel, {"aht_s": DEFAULT_AHT_S.get(channel, 300.0)})["aht_s"]
-        effective = handle / chat_capacity if channel == "chat" else handle
+        known = aht.get(channel, {"aht_s": DEFAULT_AHT_S.get(channel, 300.0), "patience_s": None})
+        effective = known["aht_s"] / chat_capacity if channel == "chat" else known["aht_s"]
+        mine = dataclasses.replace(target, patience_s=known["patience_s"])
         for w in range(7):
             for s in range(SLOTS):
                 if grid[w][s] > 0:
-                    required[w][s] += staffing.required(grid[w][s], effective, target, SLOT_MIN * 60).agents
+                    required[w][s] += staffing.required(grid[w][s], effective, mine, SLOT_MIN * 60).agents
     shrunk = [[_with_shrinkage(n, target) for n in row] for row in required]
     rostered = analytics.staffing(session, tz, now, SLOT_MIN)
     gaps = [[rostered[w][s] - shrunk[w][s] for s in range(SLOTS)] for w in range(7)]
     return {"weekdays": volumes.WEEKDAYS, "slots": slot_labels(), "weeks": weeks,
             "range": {"start": start.isoformat(), "end": end.isoformat(), "timezone": str(tz)},
             "target": {"level": target.level, "answer_s": target.answer_s, "shrinkage": target.shrinkage,
-                       "max_occupancy": target.max_occupancy},
+                       "max_occupancy": target.max_occupancy, "max_abandon": target.max_abandon},
             "chat_capacity": chat_capacity, "aht": aht,
             "arrivals": {ch: [[round(v, 2) for v in row] for row in grid] for ch, grid in rates.items()},
             "needed_on_line": required, "required": shrunk, "rostered": rostered, "gap": gaps,

@@ -26,12 +26,13 @@ class PlanQuery:
     def __init__(self, request: Request, weeks: int = Query(4, ge=1, le=26),
                  level: float = Query(0.80, gt=0, lt=1, description="share answered within answer_s"),
                  answer_s: float = Query(20, ge=0, le=600), shrinkage: float = Query(0.30, ge=0, lt=0.9),
-                 max_occupancy: float = Query(0.85, gt=0, le=1)) -> None:
+                 max_occupancy: float = Query(0.85, gt=0, le=1),
+                 max_abandon: float = Query(0.05, gt=0, lt=1, description="abandonment cap (Erlang A)")) -> None:
         self.tz = ZoneInfo(request.app.state.settings.timezone)
         self.weeks = weeks
         self.chat_capacity = request.app.state.settings.chat_capacity
         self.target = staffing.Target(level=level, answer_s=answer_s, shrinkage=shrinkage,
-                                      max_occupancy=max_occupancy)
+                                      max_occupancy=max_occupancy, max_abandon=max_abandon)
 
 
 def _plan(session: Session, q: PlanQuery) -> dict[str, Any]:

@@ -7,6 +7,14 @@ which stays exact for hundreds of agents, where the textbook factorial form over
 
 Checked against the published worked example (tests/routing/test_staffing.py): 100 calls per
 half hour, 180 s AHT, 80 % within 20 s → 14 agents (88.8 %), 20 with 30 % shrinkage.
+
+Abandonment (the target's `max_abandon`, default 5 %) needs a model with impatient callers:
+Erlang A (M/M/N+M, Palm; Garnett, Mandelbaum and Reiman 2002), callers leaving after an
+exponential patience. `abandonment` solves its birth-death chain directly (death rate
+min(n, N)·μ + max(n - N, 0)·θ). The service level stays Erlang C's, which is the cautious side:
+callers who leave only shorten the others' waits. Patience comes from the log (`patience_from_log`:
+abandons / total time waited, the censored-exponential estimate); with no abandons on record
+there is nothing to estimate and the abandonment check is skipped.
 """
 from __future__ import annotations
 
@@ -24,6 +32,8 @@ class Target:
     answer_s: float = 20.0
     max_occupancy: float = 1.0
     shrinkage: float = 0.0
+    max_abandon: float = 0.05
+    patience_s: float | None = None  # mean caller patience; None: unknown, abandonment not checked
 
     def __post_init__(self) -> None:
         if not 0 < self.level < 1:
@@ -34,6 +44,10 @@ class Target:
             raise ValueError(f"max_occupancy must be in (0, 1], not {self.max_occupancy!r}")
         if not 0 <= self.shrinkage < 1:
             raise ValueError(f"shrinkage must be in [0, 1), not {self.shrinkage!r}")
+        if not 0 < self.max_abandon < 1:
+            raise ValueError(f"max_abandon must be between 0 and 1, not {self.max_abandon!r}")
+        if self.patience_s is not None and not self.patience_s > 0:
+            raise ValueError(f"patience_s must be positive, not {self.patience_s!r}")
 
 
 def traffic(arrivals: float, interval_s: float, aht_s: float) -> float:
@@ -71,6 +85,38 @@ def asa(agents: int, load: float, aht_s: float) -> float:
     return erlang_c(agents, load) * aht_s / (agents - load)
 
 
+def abandonment(agents: int, load: float, aht_s: float, patience_s: float) -> float:
+    """Share of callers who hang up before an answer, by Erlang A (exact chain, log space)."""
+    if load <= 0:
+        return 0.0
+    if agents <= 0:
+        return 1.0
+    mu, theta = 1.0 / aht_s, 1.0 / patience_s
+    lam = load * mu
+    log_p, logs = 0.0, [0.0]
+    n = 0
+    while True:
+        n += 1
+        death = min(n, agents) * mu + max(n - agents, 0) * theta
+        log_p += math.log(lam / death)
+        logs.append(log_p)
+        if n > agents and n > load and log_p - max(logs) < -40:
+            break
+    top = max(logs)
+    weights = [math.exp(v - top) for v in logs]
+    queued = sum(w * (k - agents) for k, w in enumerate(weights) if k > agents)
+    return queued * theta / (lam * sum(weights))
+
+
+def patience_from_log(waits_s: list[float], abandons: int) -> float | None:
+    """Mean patience from the log: every wait (answered or abandoned) is time at risk, so the
+    exponential rate is abandons / total waiting time. None when nobody has hung up yet."""
+    total = sum(w for w in waits_s if w > 0)
+    if abandons <= 0 or total <= 0:
+        return None
+    return total / abandons
+
+
 @dataclass(frozen=True)
 class Requirement:
     load: float  # Erlangs
@@ -79,6 +125,13 @@ class Requirement:
     service_level: float
     asa_s: float
     occupancy: float
+    abandon: float | None = None  # Erlang A share abandoning, when the patience is known
+
+
+def _abandon(agents: int, load: float, aht_s: float, target: Target) -> float | None:
+    if target.patience_s is None or aht_s <= 0:
+        return None
+    return abandonment(agents, load, aht_s, target.patience_s)
 
 
 def required(arrivals: float, aht_s: float, target: Target = Target(), interval_s: float = 1800.0,
@@ -89,8 +142,9 @@ def required(arrivals: float, aht_s: float, target: Target = Target(), interval_
         return Requirement(0.0, 0, 0, 1.0, 0.0, 0.0)
     agents = max(1, math.floor(load) + 1)
     while agents < limit and (service_level(agents, load, aht_s, target.answer_s) < target.level
-                              or load / agents > target.max_occupancy):
+                              or load / agents > target.max_occupancy
+                              or (_abandon(agents, load, aht_s, target) or 0.0) > target.max_abandon):
         agents += 1
     rostered = math.ceil(agents / (1 - target.shrinkage) - 1e-9)
     return Requirement(load, agents, rostered, service_level(agents, load, aht_s, target.answer_s),
-                       asa(agents, load, aht_s), load / agents)
+                       asa(agents, load, aht_s), load / agents, _abandon(agents, load, aht_s, target))

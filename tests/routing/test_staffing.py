@@ -45,3 +45,35 @@ def test_edges_and_occupancy_cap() -> None:
         staffing.Target(level=1.5)
     with pytest.raises(ValueError):
         staffing.Target(shrinkage=1.0)
+
+
+def test_erlang_a_with_patience_equal_to_handle_time_is_poisson() -> None:
+    """θ = μ makes every state's death rate n·μ: the number in system is Poisson(A), so the share
+    abandoning is E[(X - N)+] / A in closed form."""
+    for agents, load in [(3, 2.5), (14, 10.0), (30, 31.0)]:
+        pmf = [math.exp(-load)]
+        for k in range(1, 400):
+            pmf.append(pmf[-1] * load / k)
+        expected = sum(p * (k - agents) for k, p in enumerate(pmf) if k > agents) / load
+        assert staffing.abandonment(agents, load, 180, 180) == pytest.approx(expected, rel=1e-9)
+
+
+def test_abandonment_target_adds_agents_when_callers_are_impatient() -> None:
+    load = 10.0
+    shares = [staffing.abandonment(n, load, 180, 30) for n in range(8, 20)]
+    assert all(a > b for a, b in zip(shares, shares[1:]))  # more agents, fewer hang up
+    # a patient crowd: the 80/20 target alone decides (14), and few hang up
+    patient = staffing.required(100, 180, staffing.Target(patience_s=600))
+    assert patient.agents == 14 and patient.abandon < 0.05
+    # an impatient crowd (mean patience 5 s) and a 1 % cap: the abandonment cap needs more agents
+    strict = staffing.required(100, 180, staffing.Target(patience_s=5, max_abandon=0.01))
+    assert strict.agents > 14 and strict.abandon <= 0.01
+    assert staffing.abandonment(strict.agents - 1, load, 180, 5) > 0.01
+    assert staffing.required(100, 180).abandon is None  # patience unknown: not checked
+
+
+def test_patience_from_log() -> None:
+    assert staffing.patience_from_log([10, 20, 30, 40], 2) == pytest.approx(50.0)
+    assert staffing.patience_from_log([10, 20], 0) is None
+    with pytest.raises(ValueError):
+        staffing.Target(max_abandon=0)

@@ -9,6 +9,7 @@
     const p = new URLSearchParams({
       weeks: $('st-weeks').value, level: String(Number($('st-level').value) / 100),
       answer_s: $('st-answer').value, shrinkage: String(Number($('st-shrinkage').value) / 100),
+      max_abandon: String(Number($('st-abandon').value) / 100),
     });
     return p.toString();
   }
@@ -27,7 +28,8 @@
       })));
     });
     table.append(body);
-    const aht = Object.entries(d.aht).map(([ch, a]) => (ch === 'call' ? '电话' : '在线') + ' AHT ' + Math.round(a.aht_s) + ' 秒' + (a.measured ? '' : '（默认）'));
+    const aht = Object.entries(d.aht).map(([ch, a]) => (ch === 'call' ? '电话' : '在线') + ' AHT ' + Math.round(a.aht_s) + ' 秒' + (a.measured ? '' : '（默认）')
+      + (a.patience_s ? '，平均耐心 ' + Math.round(a.patience_s) + ' 秒' : '，尚无放弃记录'));
     $('staffing-note').textContent = '缺口时段 ' + d.short_slots + ' 个；' + aht.join('，');
     document.body.dataset.staffingLoaded = String(Number(document.body.dataset.staffingLoaded || 0) + 1);
   }
