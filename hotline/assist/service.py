@@ -78,11 +78,13 @@ def suggest_for_contact(session: Session, kb: Any, contact_id: int, utterance_id
     if not query:
         return None
     contact = contacts.get_contact(session, contact_id)
-    result = kb.search(query, top=top, spoken=contact.channel == "call")  # calls: recognised speech, match by sound too
+    rejected = rejected_refs(session, contact_id)
+    result = kb.search(query, top=top + len(rejected), spoken=contact.channel == "call")  # calls: match by sound too
+    hits = [hit for hit in result.hits if (hit.kind, hit.id) not in rejected][:top]
     batch = (session.execute(select(func.max(Suggestion.batch)).where(
         Suggestion.contact_id == contact_id)).scalar() or 0) + 1
     items = []
-    for rank, hit in enumerate(result.hits, start=1):
+    for rank, hit in enumerate(hits, start=1):
         row = Suggestion(contact_id=contact_id, utterance_id=utterance_id, batch=batch, query=query, kind=hit.kind,
                          ref_id=hit.id, title=hit_title(hit), rank=rank, score=float(hit.score),
                          confident=bool(result.confident))
@@ -98,6 +100,13 @@ def suggest_for_contact(session: Session, kb: Any, contact_id: int, utterance_id
         session.add(BacklogItem(contact_id=contact_id, question=query, reason="no_confident_match"))
     return {"type": "suggestions", "contact_id": contact_id, "batch": batch, "query": query,
             "confident": bool(result.confident), "items": items}
+
+
+def rejected_refs(session: Session, contact_id: int) -> set[tuple[str, str]]:
+    """(kind, ref id) of what the lawyers rated unhelpful (无帮助, any reason: 不相关, 已过时...) for
+    this contact: the next refreshes for the contact leave them out (the rating stays on its row)."""
+    return {(kind, ref) for kind, ref in session.execute(select(Suggestion.kind, Suggestion.ref_id).where(
+        Suggestion.contact_id == contact_id, Suggestion.rating == "unhelpful")).all()}
 
 
 def latest_suggestions(session: Session, contact_id: int) -> list[Suggestion]:

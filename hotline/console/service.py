@@ -14,7 +14,7 @@ from hotline.auth.actor import Actor
 from hotline.auth.models import StaffUser
 from hotline.cases.models import Case
 from hotline.contacts import service as contacts
-from hotline.contacts.models import Contact, ContactStatus
+from hotline.contacts.models import Contact, ContactStatus, Utterance
 from hotline.directory.service import list_categories
 
 # Wrap-up codes (话后处理结果) offered in the case panel and the wrap-up dialog.
@@ -73,14 +73,23 @@ def my_contacts(session: Session, user_id: int) -> list[dict[str, Any]]:
     out = []
     for c in rows:
         case = session.get(Case, c.case_id) if c.case_id else None
-        preview = contacts.citizen_texts(session, c.id, limit=1)
+        speaker, text = latest_message(session, c.id)
         out.append({"id": c.id, "channel": c.channel, "status": c.status, "case_id": c.case_id,
                     "case_reference": case.reference if case else "",
                     "category": c.category_code, "category_name": names.get(c.category_code or "", ""),
                     "answered_at": c.answered_at.isoformat() if c.answered_at else None,
                     "ended_at": c.ended_at.isoformat() if c.ended_at else None,
-                    "wrapup": c.id == wrapup_id, "preview": preview[0][:80] if preview else ""})
+                    "wrapup": c.id == wrapup_id, "preview": text[:80], "preview_speaker": speaker})
     return out
+
+
+def latest_message(session: Session, contact_id: int) -> tuple[str, str]:
+    """(speaker, text) of the contact's latest message from the citizen or its lawyer (the
+    contact list previews it), ("", "") before anyone spoke."""
+    row = session.execute(select(Utterance.speaker, Utterance.text).where(
+        Utterance.contact_id == contact_id, Utterance.speaker.in_(["citizen", "lawyer"]),
+        Utterance.is_final.is_(True)).order_by(Utterance.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else ("", "")
 
 
 def lawyers(session: Session) -> list[dict[str, Any]]:

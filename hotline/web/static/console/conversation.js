@@ -1,5 +1,6 @@
 // The conversation panel: the live transcript or chat thread, partial results, the lawyer's reply.
 import { h, api, attempt, localTime, $, SPEAKERS, S } from './shared.js';
+import { sentDraft } from './drafts.js';
 
 // -- conversation -----------------------------------------------------------------------------------
 export function addMessage(contactId, u, render) {
@@ -33,13 +34,13 @@ export function setPartial(ev) {
   if (ev.contact_id === S.current) renderConversation();
 }
 export async function sendReply() {
-  const text = $('reply-text').value.trim();
-  if (!text || !S.current) return;
-  const id = S.current;
+  // the text and the contact are read together: the draft in the box belongs to S.current
+  const id = S.current; const text = $('reply-text').value.trim();
+  if (!text || id == null) return;
   $('reply-send').disabled = true;
   const clientId = (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
   const out = await attempt(() => api('POST', '/api/contacts/' + id + '/messages', { text, client_id: clientId }));
   $('reply-send').disabled = false;
-  if (out) { $('reply-text').value = ''; addMessage(id, out); window.ContactContext.delivered(out); }
+  if (out) { sentDraft(id); addMessage(id, out); window.ContactContext.delivered(out); }
 }
 $('reply-form').addEventListener('submit', (e) => { e.preventDefault(); sendReply(); });

@@ -4,10 +4,12 @@
 // transfer (transfer, end, wrap-up).
 import { h, api, attempt, toast, localTime, $, ME, STATE_LABELS, S, categoryName } from './shared.js';
 import { addMessage, renderConversation, setPartial, sendReply } from './conversation.js';
-import { renderSuggestions } from './suggestions.js';
+import { renderSuggestions, stashSearch, restoreSearch } from './suggestions.js';
 import { loadCase, saveCase } from './case.js';
 import { showWrapup, hideWrapup } from './transfer.js';
 import { CB, refreshCallbacks, focusCallbacks } from './callbacks.js';
+import { stashDraft, restoreDraft } from './drafts.js';
+import { composing } from './keys.js';
 import './referral.js';  // the referral dialog: its buttons' listeners
 
 // -- sound: a short two-tone beep made in the browser (no audio files) ---------------------------
@@ -75,7 +77,8 @@ export function showOffer(ev) {
   clearInterval(S.offerTimer); S.offerTimer = setInterval(tick, 250); tick();
   clearInterval(S.beepTimer); beep(); S.beepTimer = setInterval(beep, 3000);
   $('offer').classList.remove('hidden');
-  $('offer-accept').focus();
+  // never take the keyboard from a lawyer who is typing (a reply, a case note, a search)
+  if (!typing(document.activeElement)) $('offer-accept').focus({ preventScroll: true });
 }
 export function hideOffer() {
   S.offer = null;
@@ -129,11 +132,11 @@ export function renderContacts() {
         c.status === 'ended' || c.ended_at ? h('span', { class: 'badge warn' }, '已结束') : null,
         c.unread ? h('span', { class: 'unread', title: '有新消息' }) : null),
       h('div', { class: 'small muted' }, c.case_reference || ''),
-      h('div', { class: 'small' }, c.preview || '')));
+      h('div', { class: 'small preview' }, (c.preview && c.preview_speaker === 'lawyer' ? '我：' : '') + (c.preview || ''))));
   });
 }
 export function clearCurrent() {
-  S.current = null; window.ContactContext.clear();
+  stashDraft(); stashSearch(); S.current = null; restoreDraft(); restoreSearch(); window.ContactContext.clear();
   $('contact-head').replaceChildren(h('span', { class: 'muted' }, '当前没有选中的咨询'));
   $('conversation').replaceChildren();
   $('reply-form').classList.add('hidden'); $('call-note').classList.add('hidden');
@@ -143,7 +146,8 @@ export function clearCurrent() {
 }
 export async function select(id) {
   const c = S.contacts.get(id); if (!c) return;
-  S.current = id; c.unread = false; S.searchHits = null; $('search-clear').classList.add('hidden');
+  if (S.current !== id) { stashDraft(); stashSearch(); S.current = id; restoreDraft(); restoreSearch(); }
+  c.unread = false;
   renderContacts(); renderHead();
   const ended = c.status === 'ended' || !!c.ended_at;
   $('reply-form').classList.toggle('hidden', !window.Channels.textual(c.channel) || ended);
@@ -178,7 +182,7 @@ document.addEventListener('keydown', (e) => {
   // Autofill and some IMEs send keydown events without a key: nothing to do for them.
   if (typeof e.key !== 'string' || !e.key) return;
   const anyDialog = document.querySelector('dialog[open]');
-  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && e.target === $('reply-text')) { e.preventDefault(); sendReply(); return; }
+  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && e.target === $('reply-text') && !composing(e)) { e.preventDefault(); sendReply(); return; }
   if (e.key.toLowerCase() === 's' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); if (S.current) saveCase(); return; }
   if (e.altKey && /^[1-9]$/.test(e.key)) {
     const c = [...S.contacts.values()][Number(e.key) - 1]; if (c) { e.preventDefault(); select(c.id); } return;
@@ -189,7 +193,9 @@ document.addEventListener('keydown', (e) => {
     if (typing(document.activeElement)) document.activeElement.blur();
     return;
   }
-  if (anyDialog || typing(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+  // single-key shortcuts: never while typing in a field or while an input method composes
+  // (the first letter of much pinyin is "a": it must not accept an offer mid-reply)
+  if (anyDialog || typing(e.target) || typing(document.activeElement) || composing(e) || e.ctrlKey || e.metaKey || e.altKey) return;
   if (e.key === '?') { e.preventDefault(); $('help').showModal(); }
   else if (e.key === '/') { e.preventDefault(); $('search-input').focus(); }
   else if (e.key === 'c' || e.key === 'C') { e.preventDefault(); focusCallbacks(); }
@@ -217,7 +223,10 @@ export function onEvent(ev) {
       addMessage(ev.contact_id, ev);
       const c = S.contacts.get(ev.contact_id);
       if (c && ev.contact_id !== S.current && ev.speaker === 'citizen') { c.unread = true; renderContacts(); }
-      if (c && ev.speaker === 'citizen' && !c.preview) { c.preview = ev.text.slice(0, 80); renderContacts(); }
+      // the list previews the latest message (the server's preview after a reload says the same)
+      if (c && (ev.speaker === 'citizen' || ev.speaker === 'lawyer') && ev.text) {
+        c.preview = ev.text.slice(0, 80); c.preview_speaker = ev.speaker; renderContacts();
+      }
       break;
     }
     case 'partial': setPartial(ev); break;

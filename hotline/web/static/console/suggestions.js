@@ -106,3 +106,18 @@ $('search-form').addEventListener('submit', async (e) => {
   renderSuggestions();
 });
 $('search-clear').addEventListener('click', () => { S.searchHits = null; $('search-clear').classList.add('hidden'); renderSuggestions(); });
+
+// The manual search belongs to a chat: switching chats keeps its query and hits with the chat
+// being left and shows the new chat's own (an empty box for a chat never searched).
+S.searches = new Map();
+export function stashSearch() {
+  if (S.current == null) return;
+  const q = $('search-input').value;
+  if (q || S.searchHits) S.searches.set(S.current, { q, hits: S.searchHits }); else S.searches.delete(S.current);
+}
+export function restoreSearch() {
+  const saved = S.current != null ? S.searches.get(S.current) : null;
+  $('search-input').value = saved ? saved.q : '';
+  S.searchHits = saved ? saved.hits : null;
+  $('search-clear').classList.toggle('hidden', !S.searchHits);
+}
