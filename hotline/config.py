@@ -41,6 +41,21 @@ class Settings(BaseSettings):
     # seconds after a reload or a restart): before a lawyer answered (outcome abandoned), after.
     chat_abandon_after_s: float = 120
     chat_idle_end_after_s: float = 900
+    # Rate limits on citizen sockets (token buckets: frames per second, and the burst allowed
+    # above it), per socket and per client address (behind a proxy: X-Forwarded-For, as uvicorn
+    # reads it from trusted proxies). Over a limit a frame is refused with a `rate_limited`
+    # error (docs/chat-protocol.md). 0 switches a limit off.
+    chat_rate_per_socket: float = 2.0
+    chat_burst_per_socket: int = 10
+    chat_rate_per_address: float = 20.0
+    chat_burst_per_address: int = 100
+
+    # The work after a citizen's utterance (suggestions, routing), off the event loop
+    # (hotline.contacts.said): threads (0: one per core) and contacts waiting before their
+    # search is skipped (routing still runs).
+    assist_workers: int = 0
+    assist_queue: int = 200
+    assist_test_delay_s: float = 0  # tests only: make each knowledge-base search this much slower
 
     # Knowledge base
     kb_dir: Path | None = None  # default var_dir/kb

@@ -6,7 +6,8 @@ Protocol (JSON text frames; see docs/chat-protocol.md):
   client → {"type":"rate","score":1-5,"comment"}             server → {"type":"rated"}
   client → {"type":"end"} | {"type":"ping"}                   server → {"type":"ended"} | {"type":"pong"}
   server → {"type":"utterance",...} (lawyer/system messages), {"type":"status",...},
-           {"type":"error","code","message"} — after an error frame the connection stays usable.
+           {"type":"error","code","message"} — after an error frame the connection stays usable;
+           `rate_limited` (over the per-socket or per-address limit) carries `retry_after_s`.
 A message is stored (committed) before it is acknowledged; client_id makes resending safe.
 
 Presence: a closed socket does not end the chat (the page reconnects with its resume token), but
@@ -29,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hotline import periodic
 from hotline.cases.service import get_case
+from hotline.chat.ratelimit import SocketLimit
 from hotline.contacts import flows
 from hotline.contacts import service as contacts
 from hotline.contacts.models import ContactStatus
@@ -49,6 +51,7 @@ ERRORS = {
     "ended": "本次咨询已结束。",
     "invalid": "请求无效。",
     "server": "服务器暂时无法保存消息，请稍后重试。",
+    "rate_limited": "发送过于频繁，请稍后再试。",
 }
 
 
@@ -67,6 +70,7 @@ class ChatSocket:
         self.settings = ws.app.state.settings
         self.contact_id: int | None = None
         self.send_lock = asyncio.Lock()
+        self.limit = SocketLimit(self.settings, self.state.chat_addresses, ws.client.host if ws.client else "")
 
     async def send(self, frame: dict[str, Any]) -> None:
         async with self.send_lock:
@@ -239,6 +243,10 @@ class ChatSocket:
             frame = await self.decode(message)
             if frame is None:
                 continue
+            refused = self.limit.check()
+            if refused is not None:
+                await self.refuse(frame, *refused)
+                continue
             try:
                 await self.dispatch(frame, sub)
             except WebSocketDisconnect:
@@ -246,6 +254,16 @@ class ChatSocket:
             except Exception:
                 log.exception("chat frame %r failed", frame.get("type"))
                 await self.error("server", client_id=frame.get("client_id"))
+
+    async def refuse(self, frame: dict[str, Any], which: str, wait: float) -> None:
+        """Over a rate limit: the frame is dropped unprocessed (a message is not stored; the client
+        may resend it, same client_id, after `retry_after_s`)."""
+        if self.limit.refused == 1:
+            log.info("chat socket over its %s rate limit (contact %s)", which, self.contact_id)
+        limit = (f"{self.settings.chat_rate_per_socket:g} frames/s per socket" if which == "socket"
+                 else f"{self.settings.chat_rate_per_address:g} frames/s per address")
+        await self.error("rate_limited", f"over {limit}", client_id=frame.get("client_id"), limit=which,
+                         retry_after_s=round(wait, 3))
 
     async def dispatch(self, frame: dict[str, Any], sub: Any) -> None:
         kind = frame["type"]

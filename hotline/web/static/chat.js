@@ -79,6 +79,15 @@
         break;
       case 'error':
         $('rate-submit').disabled = false;
+        if (frame.code === 'rate_limited' && frame.client_id) {  // kept in the outbox, resent when allowed
+          const m = state.outbox.find((x) => x.client_id === frame.client_id);
+          if (m) {
+            bubble(m.client_id, 'citizen', '', '发送过于频繁，稍后自动重发…');
+            const wait = Math.ceil((frame.retry_after_s || 1) * 1000) + Math.floor(Math.random() * 300);
+            setTimeout(() => send({ type: 'message', client_id: m.client_id, text: m.text }), wait);
+          }
+          break;
+        }
         if (frame.client_id) {
           state.outbox = state.outbox.filter((m) => m.client_id !== frame.client_id); persist();
           bubble(frame.client_id, 'citizen', '', '未发送：' + frame.message);
