@@ -28,6 +28,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from hotline import periodic
+from hotline.chat import waiting
 from hotline.cases.service import get_case
 from hotline.contacts import flows
 from hotline.contacts import service as contacts
@@ -122,7 +123,8 @@ class ChatSocket:
                            contacts.transcript(session, contact.id, self.settings.chat_history_on_resume)]
                 return {"type": "session", "contact_id": contact.id, "resume_token": token,
                         "chat_token": citizen.chat_token, "case_reference": case.reference,
-                        "status": contact.status, "resumed": token == resume, "history": history}
+                        "status": contact.status, "resumed": token == resume, "history": history,
+                        "service": waiting.service_info(session, self.settings)}
 
         session_frame = await run_in_threadpool(work)
         new_topic = f"contact:{session_frame['contact_id']}"
@@ -131,6 +133,7 @@ class ChatSocket:
             bus.remove_topics(sub, f"contact:{previous}")
         self.contact_id = session_frame["contact_id"]
         self.state.chat_bound[self.contact_id] += 1
+        waiting.forget(self.state, self.contact_id)  # its place in the queue at the next round
         if previous is not None:
             await self.unbind(previous)
         bus.add_topics(sub, new_topic)
@@ -268,7 +271,7 @@ class ChatSocket:
         async for event in sub:
             if event.get("type") == "utterance" and event.get("speaker") == "citizen":
                 continue  # the citizen's own messages come back as acks
-            if event.get("type") in ("utterance", "status"):
+            if event.get("type") in ("utterance", "status", "queue"):
                 await self.send(event)
 
 
@@ -329,7 +332,9 @@ async def start_presence(state: Any) -> None:
         log.info("%d running chat(s) wait for their citizen to reconnect", marked)
 
     state.chat_sweep_task = periodic.every(SWEEP_S, functools.partial(sweep_once, state), "chat presence sweep")
+    await waiting.start(state)  # waiting citizens hear their place in the queue
 
 
 async def stop_presence(state: Any) -> None:
     periodic.cancel(getattr(state, "chat_sweep_task", None))
+    await waiting.stop(state)

@@ -53,6 +53,7 @@
         state.resume = frame.resume_token; state.chatToken = frame.chat_token; persist();
         if (expired) bubble(null, 'system', '上次咨询已结束，已为您开始新的咨询。', '');
         $('case-ref').textContent = '案件编号：' + frame.case_reference;
+        showService(frame.service, !frame.history.length && !thread.children.length);
         for (const u of frame.history) {
           const li = bubble(u.client_id || ('u' + u.id), u.speaker, u.text, u.speaker === 'citizen' ? '已送达' : '');
           if (u.speaker === 'system' && /^【(安全)?提示】/.test(u.text)) li.classList.add('safety');
@@ -73,7 +74,9 @@
       }
       case 'status':
         if (frame.status === 'ended') endUi();
+        if (frame.status === 'active') showWaiting(null);
         break;
+      case 'queue': showWaiting(frame); break;
       case 'ended': endUi(); break;
       case 'rated':
         $('rating').classList.add('hidden');
@@ -91,8 +94,29 @@
     }
   }
 
+  function showService(service, fresh) {
+    if (!service) return;
+    $('service-hours').textContent = '服务时间：' + service.hours;
+    if (fresh && service.greeting) bubble('greeting', 'system', service.greeting, '');
+    if (!service.open && service.off_hours_message) bubble('off-hours', 'system', service.off_hours_message, '').classList.add('off-hours');
+  }
+  function showWaiting(q) {
+    const box = $('waiting');
+    if (!q || q.position === null || q.position === undefined || state.ended) { box.classList.add('hidden'); return; }
+    let text = '正在为您转接值班律师，请稍候。';
+    if (q.on_duty) {
+      text += q.ahead > 0 ? '您前面还有 ' + q.ahead + ' 位市民在等待' : '您是下一位';
+      if (q.estimate_min) text += '，预计等待约 ' + q.estimate_min + ' 分钟';
+      text += '。';
+    }
+    $('waiting-text').textContent = text;
+    box.dataset.position = q.position;
+    box.classList.remove('hidden');
+  }
+
   function endUi() {
     if (state.ended) return;
+    showWaiting(null);
     state.ended = true;
     $('composer').classList.add('hidden'); $('end-chat').classList.add('hidden');
     $('rating').classList.remove('hidden');
