@@ -106,7 +106,8 @@ class Settings(BaseSettings):
                      "hotline.console.views,hotline.wechat.views,admin.views,"
                      # supervision (docs/supervision.md)
                      "hotline.deadlines.views,hotline.followup.views,hotline.quality.views,hotline.supervision.views,"
-                     "admin.staffing_views")
+                     "admin.staffing_views,"
+                     "hotline.safety.views")  # the citizen's safety rules (issue 19)
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -25,12 +25,14 @@ from hotline.database import session_scope
 from hotline.events import bus
 from hotline.queue import flows as queue_flows
 from hotline.queue import service as queue
+from hotline.safety import flows as safety
 
 log = logging.getLogger("hotline.contacts.flows")
 
 
 async def citizen_said(state: Any, contact_id: int, utterance_id: int) -> dict[str, Any] | None:
     """Suggestions (published on `contact:<id>`), then routing; returns the suggestions event."""
+    await safety.check(state, contact_id, utterance_id)  # danger first: guidance, priority, flag
     kb = state.kb.kb
     texts: list[str] = []
 

@@ -95,6 +95,13 @@ class Contact(SQLModel, table=True):
     # Chat only: when the citizen's last socket went away (NULL while one is connected). A chat
     # whose citizen stays away past a grace period is ended (contacts.service.sweep_departed_chats).
     citizen_left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Safety (hotline.safety): the rules the citizen's words fired, comma-separated codes, and the
+    # queue priority they gave (higher is offered first; 0 = ordinary).
+    safety_flags: str = Field(default="", max_length=200)
+    priority: int = 0
+    # The citizen's consent to the privacy notice (chat page), and which version of the notice.
+    consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    consent_version: str = Field(default="", max_length=20)
 
 
 class Utterance(SQLModel, table=True):

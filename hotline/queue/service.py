@@ -74,7 +74,7 @@ def enqueue(session: Session, contact_id: int, category_code: str | None = None,
     if get_category(session, skill) is None:
         raise RoutingError(f"未知的业务类别: {skill}")
     entry = QueueEntry(contact_id=contact_id, channel=contact.channel, skill=skill, enqueued_at=now, updated_at=now,
-                       language=contact.language or MANDARIN)
+                       language=contact.language or MANDARIN, priority=contact.priority or 0)
     session.add(entry)
     contact.status, contact.queued_at, contact.category_code = ContactStatus.queued, now, skill
     session.add(contact)

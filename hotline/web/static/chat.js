@@ -54,7 +54,8 @@
         if (expired) bubble(null, 'system', '上次咨询已结束，已为您开始新的咨询。', '');
         $('case-ref').textContent = '案件编号：' + frame.case_reference;
         for (const u of frame.history) {
-          bubble(u.client_id || ('u' + u.id), u.speaker, u.text, u.speaker === 'citizen' ? '已送达' : '');
+          const li = bubble(u.client_id || ('u' + u.id), u.speaker, u.text, u.speaker === 'citizen' ? '已送达' : '');
+          if (u.speaker === 'system' && /^【(安全)?提示】/.test(u.text)) li.classList.add('safety');
         }
         for (const m of state.outbox) bubble(m.client_id, 'citizen', m.text, '发送中…');
         flushOutbox();
@@ -65,9 +66,11 @@
         state.outbox = state.outbox.filter((m) => m.client_id !== frame.client_id); persist();
         bubble(frame.client_id, 'citizen', '', '已送达');
         break;
-      case 'utterance':
-        bubble('u' + frame.id, frame.speaker, frame.text, '');
+      case 'utterance': {
+        const li = bubble('u' + frame.id, frame.speaker, frame.text, '');
+        if (frame.safety) { li.classList.add('safety'); li.setAttribute('role', 'alert'); li.scrollIntoView({ block: 'end' }); }
         break;
+      }
       case 'status':
         if (frame.status === 'ended') endUi();
         break;
