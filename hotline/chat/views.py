@@ -35,6 +35,7 @@ from hotline.contacts import service as contacts
 from hotline.contacts.models import ContactStatus
 from hotline.database import session_scope
 from hotline.events import bus
+from hotline.validation import bad_value
 from hotline.web import templates
 
 log = logging.getLogger("hotline.chat")
@@ -80,7 +81,7 @@ class ChatSocket:
     async def decode(self, message: dict[str, Any]) -> dict[str, Any] | None:
         raw = message.get("text")
         data = message.get("bytes")
-        size = len(raw.encode("utf-8")) if raw is not None else len(data or b"")
+        size = len(raw.encode("utf-8", "surrogatepass")) if raw is not None else len(data or b"")
         if size > self.settings.chat_max_frame_bytes:
             await self.error("too_large", f"frame of {size} bytes; limit {self.settings.chat_max_frame_bytes}")
             return None
@@ -97,6 +98,10 @@ class ChatSocket:
             return None
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             await self.error("bad_json", "a frame is a JSON object with a 'type'")
+            return None
+        reason = bad_value(frame)  # a lone surrogate (\ud800), a NUL, a number beyond 64 bits
+        if reason:
+            await self.error("bad_encoding" if "Unicode" in reason else "invalid", reason)
             return None
         return frame
 

@@ -7,8 +7,11 @@ from enum import StrEnum
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from pydantic import Field as PField
+
 from hotline.database import UTCDateTime
 from hotline.timeutil import utcnow
+from hotline.validation import StrictModel
 
 
 class Channel(StrEnum):
@@ -56,15 +59,15 @@ class Citizen(SQLModel, table=True):
     version: int = 1
 
 
-class CitizenUpdate(SQLModel):
+class CitizenUpdate(StrictModel):
     """Fields staff may fill in or correct; `reason` is kept with the revision."""
 
-    name: str | None = Field(default=None, max_length=64)
-    phone: str | None = Field(default=None, max_length=32)
-    id_number: str | None = Field(default=None, max_length=32)
-    address: str | None = Field(default=None, max_length=200)
-    area: str | None = Field(default=None, max_length=100)
-    reason: str = ""
+    name: str | None = PField(default=None, max_length=64)
+    phone: str | None = PField(default=None, max_length=32)
+    id_number: str | None = PField(default=None, max_length=32)
+    address: str | None = PField(default=None, max_length=200)
+    area: str | None = PField(default=None, max_length=100)
+    reason: str = PField(default="", max_length=500)
 
 
 class Contact(SQLModel, table=True):
