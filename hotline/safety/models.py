@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field as PydanticField
+from pydantic import ConfigDict, Field as PydanticField
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from hotline.database import UTCDateTime
+from hotline.validation import StrictModel
 from hotline.timeutil import utcnow
 
 
@@ -29,7 +30,7 @@ class SafetyRule(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class RuleIn(BaseModel):
+class RuleIn(StrictModel):
     model_config = ConfigDict(extra="forbid")
     code: str = PydanticField(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")
     label: str = PydanticField(min_length=1, max_length=40)
@@ -39,7 +40,7 @@ class RuleIn(BaseModel):
     enabled: bool = True
 
 
-class RuleUpdate(BaseModel):
+class RuleUpdate(StrictModel):
     model_config = ConfigDict(extra="forbid")
     label: str | None = PydanticField(default=None, min_length=1, max_length=40)
     words: list[str] | None = PydanticField(default=None, min_length=1, max_length=200)
