@@ -35,6 +35,7 @@ from hotline.contacts import service as contacts
 from hotline.contacts.models import ContactStatus
 from hotline.database import session_scope
 from hotline.events import bus
+from hotline.queue import service as queue
 from hotline.validation import bad_value
 from hotline.web import templates
 
@@ -51,6 +52,8 @@ ERRORS = {
     "ended": "本次咨询已结束。",
     "invalid": "请求无效。",
     "server": "服务器暂时无法保存消息，请稍后重试。",
+    "bad_phone": "请填写正确的手机号（11 位）或带区号的固定电话。",
+    "consent_required": "请先勾选同意保存电话号码用于回电。",
 }
 
 
@@ -129,7 +132,8 @@ class ChatSocket:
                 return {"type": "session", "contact_id": contact.id, "resume_token": token,
                         "chat_token": citizen.chat_token, "case_reference": case.reference,
                         "status": contact.status, "resumed": token == resume, "history": history,
-                        "service": waiting.service_info(session, self.settings)}
+                        "service": waiting.service_info(session, self.settings),
+                        "callback": queue.callback_state(session, contact.id)}
 
         session_frame = await run_in_threadpool(work)
         new_topic = f"contact:{session_frame['contact_id']}"
@@ -208,6 +212,29 @@ class ChatSocket:
         await self.send({"type": "rated", "score": score})
         bus.publish("contacts", {"type": "contact_rated", "contact_id": contact_id})
 
+    async def callback_phone(self, frame: dict[str, Any]) -> None:
+        """Nobody on duty: the citizen leaves a number (with consent) for the call back."""
+        phone, consent, contact_id = frame.get("phone"), frame.get("consent"), self.contact_id
+        if not isinstance(phone, str) or len(phone) > 32:
+            await self.error("bad_phone", "phone is a string of at most 32 characters")
+            return
+
+        def work() -> queue.Events:
+            with session_scope(self.state.engine) as session:
+                return queue.leave_phone(session, contact_id, phone, consent=consent)
+
+        try:
+            events = await run_in_threadpool(work)
+        except ValueError as exc:  # a RoutingError (no consent) or a malformed number
+            await self.error("bad_phone" if not isinstance(exc, queue.RoutingError) else "consent_required", str(exc))
+            return
+        except LookupError as exc:
+            await self.error("invalid", str(exc))
+            return
+        for topic, payload in events.items:
+            bus.publish(topic, payload)
+        await self.send({"type": "callback_saved", "phone": queue.masked(queue.normalise_phone(phone))})
+
     async def end(self) -> None:
         contact_id = self.contact_id
 
@@ -269,6 +296,8 @@ class ChatSocket:
             await self.rate(frame)
         elif kind == "end":
             await self.end()
+        elif kind == "callback_phone":
+            await self.callback_phone(frame)
         else:
             await self.error("unknown_type", kind)
 
@@ -276,7 +305,7 @@ class ChatSocket:
         async for event in sub:
             if event.get("type") == "utterance" and event.get("speaker") == "citizen":
                 continue  # the citizen's own messages come back as acks
-            if event.get("type") in ("utterance", "status", "queue"):
+            if event.get("type") in ("utterance", "status", "queue", "callback_request"):
                 await self.send(event)
 
 

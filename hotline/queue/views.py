@@ -98,10 +98,18 @@ def callbacks(session: SessionDep, user: Staff) -> list[dict]:
     """The callback list (open and claimed, oldest first); the citizen's words are redacted: the
     list goes to every lawyer, the full text stays in the case record."""
     return [{**cb.model_dump(mode="json"), **_note_and_recording(cb.note), "channel": ct.channel,
-             "case_id": ct.case_id,
+             "case_id": ct.case_id, "phone": _phone_for(cb, user),
              "transcript": [redact(u.text) for u in contacts.transcript(session, ct.id)
                             if u.speaker == "citizen"][-5:]}
             for cb, ct in service.pending_callbacks(session)]
+
+
+def _phone_for(cb: Any, user: Any) -> str:
+    """The number the citizen left: in full to the lawyer who claimed the call back (and
+    supervisors), masked for everyone else on the list."""
+    if not cb.phone:
+        return ""
+    return cb.phone if cb.assigned_to == user.id or supervises(user) else service.masked(cb.phone)
 
 
 def _note_and_recording(note: str) -> dict[str, str | None]:
