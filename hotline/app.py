@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -23,6 +23,7 @@ from hotline.database import get_engine, session_scope
 from hotline.directory import service as directory
 from hotline.privacy import install_log_redaction
 from hotline.security import SecurityMiddleware, safe_next
+from hotline.validation import check_path_and_query
 from hotline.web import STATIC_DIR, templates
 
 log = logging.getLogger("hotline")
@@ -50,7 +51,8 @@ async def _stop_said(state) -> None:  # noqa: ANN001
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     install_log_redaction()
-    app = FastAPI(title="12348 公共法律服务热线", lifespan=lifespan)
+    # every path and query parameter is checked before any handler (integers beyond 64 bits: 422)
+    app = FastAPI(title="12348 公共法律服务热线", lifespan=lifespan, dependencies=[Depends(check_path_and_query)])
     app.add_middleware(SecurityMiddleware, public_url=settings.public_url)  # headers, Origin checks
     state = app.state
     state.settings = settings

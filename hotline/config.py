@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     assist_workers: int = 0
     assist_queue: int = 200
     assist_test_delay_s: float = 0  # tests only: make each knowledge-base search this much slower
+    # What a citizen is told on arrival and while waiting (hotline.chat.waiting): the greeting,
+    # the service hours ("08:30-20:00" in `timezone`; empty: the duty roster alone decides) and
+    # the notice outside them or when nobody is on duty ({hours} is replaced).
+    chat_greeting: str = "您好，欢迎咨询 12348 公共法律服务热线。请简要描述您遇到的问题，我们将为您转接值班律师。"
+    chat_service_hours: str = Field(default="", pattern=r"^(\s*\d{2}:\d{2}\s*-\s*\d{2}:\d{2}\s*)?$")
+    chat_off_hours_message: str = ("现在是非服务时间（服务时间：{hours}）。您可以先留言说明情况，并留下电话号码，"
+                                   "我们会在服务时间尽快回复或回电。情况紧急请拨打 110。")
 
     # Knowledge base
     kb_dir: Path | None = None  # default var_dir/kb
@@ -121,7 +128,8 @@ class Settings(BaseSettings):
                      "hotline.console.views,hotline.wechat.views,admin.views,"
                      # supervision (docs/supervision.md)
                      "hotline.deadlines.views,hotline.followup.views,hotline.quality.views,hotline.supervision.views,"
-                     "admin.staffing_views")
+                     "admin.staffing_views,"
+                     "hotline.safety.views")  # the citizen's safety rules (issue 19)
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -29,6 +29,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from hotline import periodic
+from hotline.chat import waiting
 from hotline.cases.service import get_case
 from hotline.chat.ratelimit import SocketLimit
 from hotline.contacts import flows
@@ -36,6 +37,8 @@ from hotline.contacts import service as contacts
 from hotline.contacts.models import ContactStatus
 from hotline.database import session_scope
 from hotline.events import bus
+from hotline.queue import service as queue
+from hotline.validation import bad_value
 from hotline.web import templates
 
 log = logging.getLogger("hotline.chat")
@@ -52,6 +55,8 @@ ERRORS = {
     "invalid": "请求无效。",
     "server": "服务器暂时无法保存消息，请稍后重试。",
     "rate_limited": "发送过于频繁，请稍后再试。",
+    "bad_phone": "请填写正确的手机号（11 位）或带区号的固定电话。",
+    "consent_required": "请先勾选同意保存电话号码用于回电。",
 }
 
 
@@ -83,7 +88,7 @@ class ChatSocket:
     async def decode(self, message: dict[str, Any]) -> dict[str, Any] | None:
         raw = message.get("text")
         data = message.get("bytes")
-        size = len(raw.encode("utf-8")) if raw is not None else len(data or b"")
+        size = len(raw.encode("utf-8", "surrogatepass")) if raw is not None else len(data or b"")
         if size > self.settings.chat_max_frame_bytes:
             await self.error("too_large", f"frame of {size} bytes; limit {self.settings.chat_max_frame_bytes}")
             return None
@@ -100,6 +105,10 @@ class ChatSocket:
             return None
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             await self.error("bad_json", "a frame is a JSON object with a 'type'")
+            return None
+        reason = bad_value(frame)  # a lone surrogate (\ud800), a NUL, a number beyond 64 bits
+        if reason:
+            await self.error("bad_encoding" if "Unicode" in reason else "invalid", reason)
             return None
         return frame
 
@@ -126,7 +135,9 @@ class ChatSocket:
                            contacts.transcript(session, contact.id, self.settings.chat_history_on_resume)]
                 return {"type": "session", "contact_id": contact.id, "resume_token": token,
                         "chat_token": citizen.chat_token, "case_reference": case.reference,
-                        "status": contact.status, "resumed": token == resume, "history": history}
+                        "status": contact.status, "resumed": token == resume, "history": history,
+                        "service": waiting.service_info(session, self.settings),
+                        "callback": queue.callback_state(session, contact.id)}
 
         session_frame = await run_in_threadpool(work)
         new_topic = f"contact:{session_frame['contact_id']}"
@@ -135,6 +146,7 @@ class ChatSocket:
             bus.remove_topics(sub, f"contact:{previous}")
         self.contact_id = session_frame["contact_id"]
         self.state.chat_bound[self.contact_id] += 1
+        waiting.forget(self.state, self.contact_id)  # its place in the queue at the next round
         if previous is not None:
             await self.unbind(previous)
         bus.add_topics(sub, new_topic)
@@ -203,6 +215,29 @@ class ChatSocket:
             return
         await self.send({"type": "rated", "score": score})
         bus.publish("contacts", {"type": "contact_rated", "contact_id": contact_id})
+
+    async def callback_phone(self, frame: dict[str, Any]) -> None:
+        """Nobody on duty: the citizen leaves a number (with consent) for the call back."""
+        phone, consent, contact_id = frame.get("phone"), frame.get("consent"), self.contact_id
+        if not isinstance(phone, str) or len(phone) > 32:
+            await self.error("bad_phone", "phone is a string of at most 32 characters")
+            return
+
+        def work() -> queue.Events:
+            with session_scope(self.state.engine) as session:
+                return queue.leave_phone(session, contact_id, phone, consent=consent)
+
+        try:
+            events = await run_in_threadpool(work)
+        except ValueError as exc:  # a RoutingError (no consent) or a malformed number
+            await self.error("bad_phone" if not isinstance(exc, queue.RoutingError) else "consent_required", str(exc))
+            return
+        except LookupError as exc:
+            await self.error("invalid", str(exc))
+            return
+        for topic, payload in events.items:
+            bus.publish(topic, payload)
+        await self.send({"type": "callback_saved", "phone": queue.masked(queue.normalise_phone(phone))})
 
     async def end(self) -> None:
         contact_id = self.contact_id
@@ -279,6 +314,8 @@ class ChatSocket:
             await self.rate(frame)
         elif kind == "end":
             await self.end()
+        elif kind == "callback_phone":
+            await self.callback_phone(frame)
         else:
             await self.error("unknown_type", kind)
 
@@ -286,7 +323,7 @@ class ChatSocket:
         async for event in sub:
             if event.get("type") == "utterance" and event.get("speaker") == "citizen":
                 continue  # the citizen's own messages come back as acks
-            if event.get("type") in ("utterance", "status"):
+            if event.get("type") in ("utterance", "status", "queue", "callback_request"):
                 await self.send(event)
 
 
@@ -347,7 +384,9 @@ async def start_presence(state: Any) -> None:
         log.info("%d running chat(s) wait for their citizen to reconnect", marked)
 
     state.chat_sweep_task = periodic.every(SWEEP_S, functools.partial(sweep_once, state), "chat presence sweep")
+    await waiting.start(state)  # waiting citizens hear their place in the queue
 
 
 async def stop_presence(state: Any) -> None:
     periodic.cancel(getattr(state, "chat_sweep_task", None))
+    await waiting.stop(state)

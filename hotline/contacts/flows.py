@@ -29,6 +29,7 @@ from hotline.database import session_scope
 from hotline.events import bus
 from hotline.queue import flows as queue_flows
 from hotline.queue import service as queue
+from hotline.safety import flows as safety
 
 log = logging.getLogger("hotline.contacts.flows")
 
@@ -74,11 +75,20 @@ def install(state: Any) -> SaidQueue:
     return state.said
 
 
-def start(state: Any, contact_id: int, utterance_id: int) -> asyncio.Future:
-    """Queue the work after a stored utterance (the caller has already answered the citizen);
-    the future completes when it is done (the voice stream waits for its own before it reports
-    being finished)."""
-    return state.said.submit(contact_id, utterance_id)
+def start(state: Any, contact_id: int, utterance_id: int) -> asyncio.Task:
+    """After a stored utterance (the caller has already answered the citizen): the safety rules
+    first (cheap, and not behind the suggestion queue: danger's guidance and priority come at
+    once), then the suggestions and routing through `state.said`. The task completes when both
+    are done (the voice stream waits for its own before it reports being finished); the app
+    holds it until then (the event loop keeps only a weak reference)."""
+    async def run() -> Any:
+        await safety.check(state, contact_id, utterance_id)  # danger first: guidance, priority, flag
+        return await state.said.submit(contact_id, utterance_id)
+
+    task = asyncio.create_task(run())
+    state.background_tasks.add(task)
+    task.add_done_callback(state.background_tasks.discard)
+    return task
 
 
 async def resume_unrouted(state: Any) -> None:

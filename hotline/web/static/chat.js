@@ -53,24 +53,38 @@
         state.resume = frame.resume_token; state.chatToken = frame.chat_token; persist();
         if (expired) bubble(null, 'system', '上次咨询已结束，已为您开始新的咨询。', '');
         $('case-ref').textContent = '案件编号：' + frame.case_reference;
+        showService(frame.service, !frame.history.length && !thread.children.length);
         for (const u of frame.history) {
-          bubble(u.client_id || ('u' + u.id), u.speaker, u.text, u.speaker === 'citizen' ? '已送达' : '');
+          const li = bubble(u.client_id || ('u' + u.id), u.speaker, u.text, u.speaker === 'citizen' ? '已送达' : '');
+          if (u.speaker === 'system' && /^【(安全)?提示】/.test(u.text)) li.classList.add('safety');
         }
         for (const m of state.outbox) bubble(m.client_id, 'citizen', m.text, '发送中…');
         flushOutbox();
         if (frame.status === 'ended') endUi();
+        if (frame.callback) showCallback(frame.callback);
         break;
       }
+      case 'callback_request': showCallback({ phone: '' }); break;
+      case 'callback_saved':
+        $('callback-form').classList.add('hidden');
+        $('callback-submit').disabled = false;
+        $('callback-done').textContent = '已记录您的电话 ' + frame.phone + '，值班律师上线后会尽快回电。';
+        $('callback-done').classList.remove('hidden');
+        break;
       case 'ack':
         state.outbox = state.outbox.filter((m) => m.client_id !== frame.client_id); persist();
         bubble(frame.client_id, 'citizen', '', '已送达');
         break;
-      case 'utterance':
-        bubble('u' + frame.id, frame.speaker, frame.text, '');
+      case 'utterance': {
+        const li = bubble('u' + frame.id, frame.speaker, frame.text, '');
+        if (frame.safety) { li.classList.add('safety'); li.setAttribute('role', 'alert'); li.scrollIntoView({ block: 'end' }); }
         break;
+      }
       case 'status':
         if (frame.status === 'ended') endUi();
+        if (frame.status === 'active') showWaiting(null);
         break;
+      case 'queue': showWaiting(frame); break;
       case 'ended': endUi(); break;
       case 'rated':
         $('rating').classList.add('hidden');
@@ -78,7 +92,7 @@
         $('rate-submit').disabled = false;
         break;
       case 'error':
-        $('rate-submit').disabled = false;
+        $('rate-submit').disabled = false; $('callback-submit').disabled = false;
         if (frame.code === 'rate_limited' && frame.client_id) {  // kept in the outbox, resent when allowed
           const m = state.outbox.find((x) => x.client_id === frame.client_id);
           if (m) {
@@ -97,10 +111,46 @@
     }
   }
 
+  function showService(service, fresh) {
+    if (!service) return;
+    $('service-hours').textContent = '服务时间：' + service.hours;
+    if (fresh && service.greeting) bubble('greeting', 'system', service.greeting, '');
+    if (!service.open && service.off_hours_message) bubble('off-hours', 'system', service.off_hours_message, '').classList.add('off-hours');
+  }
+  function showCallback(cb) {
+    if (state.ended) return;
+    if (cb.phone) {
+      $('callback-done').textContent = '已记录您的电话 ' + cb.phone + '，值班律师上线后会尽快回电。';
+      $('callback-done').classList.remove('hidden'); $('callback-form').classList.add('hidden');
+    } else if ($('callback-done').classList.contains('hidden')) {
+      $('callback-form').classList.remove('hidden');
+    }
+  }
+  // the same rules as the server (hotline.queue.callbacks.normalise_phone)
+  function phoneDigits(raw) {
+    let d = raw.replace(/[\s\-()（）]/g, '');
+    if (d.startsWith('+86')) d = d.slice(3); else if (d.startsWith('0086')) d = d.slice(4);
+    return /^1[3-9]\d{9}$/.test(d) || /^0\d{2,3}\d{7,8}$/.test(d) ? d : null;
+  }
+  function showWaiting(q) {
+    const box = $('waiting');
+    if (!q || q.position === null || q.position === undefined || state.ended) { box.classList.add('hidden'); return; }
+    let text = '正在为您转接值班律师，请稍候。';
+    if (q.on_duty) {
+      text += q.ahead > 0 ? '您前面还有 ' + q.ahead + ' 位市民在等待' : '您是下一位';
+      if (q.estimate_min) text += '，预计等待约 ' + q.estimate_min + ' 分钟';
+      text += '。';
+    }
+    $('waiting-text').textContent = text;
+    box.dataset.position = q.position;
+    box.classList.remove('hidden');
+  }
+
   function endUi() {
     if (state.ended) return;
+    showWaiting(null);
     state.ended = true;
-    $('composer').classList.add('hidden'); $('end-chat').classList.add('hidden');
+    $('composer').classList.add('hidden'); $('end-chat').classList.add('hidden'); $('callback-form').classList.add('hidden');
     $('rating').classList.remove('hidden');
     bubble(null, 'system', '本次咨询已结束。', '');
   }
@@ -136,6 +186,14 @@
     if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('composer').requestSubmit(); }
   });
   $('end-chat').addEventListener('click', () => send({ type: 'end' }));
+  $('callback-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const raw = $('callback-phone').value.trim();
+    if (!phoneDigits(raw)) { showError('请填写正确的手机号（11 位）或带区号的固定电话，例如 13800138000 或 010-12345678'); return; }
+    if (!$('callback-consent').checked) { showError('请先勾选同意保存电话号码用于回电'); return; }
+    if (!send({ type: 'callback_phone', phone: raw, consent: true })) { showError('连接已断开，请稍候再提交'); return; }
+    showError(''); $('callback-submit').disabled = true;
+  });
   const SCORE_LABELS = { 1: '很不满意', 2: '不满意', 3: '一般', 4: '满意', 5: '非常满意' };
   for (const input of document.querySelectorAll('input[name=score]')) {
     input.addEventListener('change', () => { $('score-label').textContent = input.value + ' 分 · ' + SCORE_LABELS[input.value]; showError(''); });
