@@ -62,8 +62,12 @@
         flushOutbox();
         if (frame.status === 'ended') endUi();
         if (frame.callback) showCallback(frame.callback);
+        state.consentVersion = frame.consent ? frame.consent.version : null;
+        if (!frame.consent || frame.consent.given) consented();
+        else if (state.agreed) send({ type: 'consent', version: state.consentVersion });
         break;
       }
+      case 'consented': consented(); break;
       case 'callback_request': showCallback({ phone: '' }); break;
       case 'callback_saved':
         $('callback-form').classList.add('hidden');
@@ -108,6 +112,10 @@
     if (fresh && service.greeting) bubble('greeting', 'system', service.greeting, '');
     if (!service.open && service.off_hours_message) bubble('off-hours', 'system', service.off_hours_message, '').classList.add('off-hours');
   }
+  function consented() {
+    $('consent').classList.add('hidden');
+    if (!state.ended) $('composer').classList.remove('hidden');
+  }
   function showCallback(cb) {
     if (state.ended) return;
     if (cb.phone) {
@@ -142,6 +150,7 @@
     showWaiting(null);
     state.ended = true;
     $('composer').classList.add('hidden'); $('end-chat').classList.add('hidden'); $('callback-form').classList.add('hidden');
+    $('consent').classList.add('hidden');
     $('rating').classList.remove('hidden');
     bubble(null, 'system', '本次咨询已结束。', '');
   }
@@ -177,6 +186,13 @@
     if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('composer').requestSubmit(); }
   });
   $('end-chat').addEventListener('click', () => send({ type: 'end' }));
+  $('consent-check').addEventListener('change', () => { $('consent-accept').disabled = !$('consent-check').checked; });
+  $('consent-accept').addEventListener('click', () => {
+    if (!$('consent-check').checked) return;
+    state.agreed = true;
+    if (state.consentVersion) send({ type: 'consent', version: state.consentVersion });
+    $('consent-accept').disabled = true;
+  });
   $('callback-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const raw = $('callback-phone').value.trim();
