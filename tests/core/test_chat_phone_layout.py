@@ -67,3 +67,43 @@ def test_long_reply_rating_times_and_earlier_conversation(live_server, settings,
         screenshot(page, "chat-phone-earlier")
     finally:
         context.close()
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def test_citizen_uploads_a_photo_as_a_case_attachment(live_server, settings, browser) -> None:  # noqa: ANN001
+    from hotline.wechat.models import CaseAttachment
+
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/chat")
+        agree_to_consent(page)
+        page.fill("#message", "朋友借钱不还，我有欠条")
+        page.click("#send")
+        page.locator("li.msg.citizen .status", has_text="已送达").wait_for(timeout=15000)
+        page.set_input_files("#attach", files=[{"name": "欠条.png", "mimeType": "image/png", "buffer": PNG}])
+        page.locator("li.msg.citizen", has_text="已上传附件：欠条.png").locator(".status", has_text="已送达").wait_for(timeout=15000)
+        # a file that only claims to be a photo, and one too large
+        page.set_input_files("#attach", files=[{"name": "a.png", "mimeType": "image/png", "buffer": b"MZ not an image"}])
+        page.locator("#chat-error", has_text="只能上传照片").wait_for(timeout=15000)
+        page.set_input_files("#attach", files=[{"name": "big.pdf", "mimeType": "application/pdf",
+                                                "buffer": b"%PDF-" + b"0" * (5 * 1024 * 1024)}])
+        page.locator("#chat-error", has_text="文件过大").wait_for(timeout=15000)
+        screenshot(page, "chat-phone-attachment")
+        with session_scope(get_engine(settings)) as session:
+            rows = session.execute(select(CaseAttachment)).scalars().all()
+            contact = session.execute(select(Contact)).scalar_one()
+        assert [(r.filename, r.content_type, r.kind, r.source, r.case_id) for r in rows] == [
+            ("欠条.png", "image/png", "image", "chat", contact.case_id)]
+        assert (settings.var_dir / "attachments" / rows[0].sha256).read_bytes() == PNG
+        # without a valid session, and oversize past the page's own check
+        with live_server.client() as client:
+            files = {"file": ("x.png", PNG, "image/png")}
+            assert client.post("/api/chat/attachments", files=files, headers={"X-Resume-Token": "nope"}).status_code == 403
+            big = {"file": ("b.pdf", b"%PDF-" + b"0" * (5 * 1024 * 1024), "application/pdf")}
+            assert client.post("/api/chat/attachments", files=big).status_code == 413
+    finally:
+        context.close()

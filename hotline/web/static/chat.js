@@ -166,6 +166,7 @@
     showWaiting(null);
     state.ended = true;
     $('composer').classList.add('hidden'); $('end-chat').classList.add('hidden'); $('callback-form').classList.add('hidden');
+    $('attach-label').classList.add('hidden');
     $('consent').classList.add('hidden');
     $('rating').classList.remove('hidden');
     bubble(null, 'system', '本次咨询已结束。', '');
@@ -203,6 +204,27 @@
     if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('composer').requestSubmit(); }
   });
   $('end-chat').addEventListener('click', () => send({ type: 'end' }));
+  const ATTACH_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/pdf'];
+  $('attach').addEventListener('change', async () => {
+    const file = $('attach').files[0]; $('attach').value = '';
+    if (!file) return;
+    if (file.size > 5 * 1024 * 1024) { showError('文件过大：每个附件不超过 5 MB'); return; }
+    if (file.type && !ATTACH_TYPES.includes(file.type)) { showError('只能上传照片（JPG、PNG、WebP）或 PDF 文件'); return; }
+    if (!state.resume) { showError('会话尚未建立，请稍候'); return; }
+    showError('');
+    const li = bubble(null, 'citizen', '（上传中：' + file.name + '）', '上传中…');
+    const form = new FormData(); form.append('file', file);
+    try {
+      const r = await fetch('/api/chat/attachments', { method: 'POST', body: form, headers: { 'X-Resume-Token': state.resume } });
+      const data = await r.json().catch(() => ({}));
+      if (!r.ok) throw new Error(typeof data.detail === 'string' ? data.detail : '上传失败，请稍后重试');
+      li.dataset.key = 'u' + data.utterance.id;
+      li.querySelector('.body').textContent = data.utterance.text;
+      li.querySelector('.status').textContent = '已送达';
+    } catch (e) {
+      li.querySelector('.status').textContent = '未发送：' + e.message; showError(e.message);
+    }
+  });
   $('consent-check').addEventListener('change', () => { $('consent-accept').disabled = !$('consent-check').checked; });
   $('consent-accept').addEventListener('click', () => {
     if (!$('consent-check').checked) return;
