@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # the notice outside them or when nobody is on duty ({hours} is replaced).
     chat_greeting: str = "您好，欢迎咨询 12348 公共法律服务热线。请简要描述您遇到的问题，我们将为您转接值班律师。"
     chat_service_hours: str = Field(default="", pattern=r"^(\s*\d{2}:\d{2}\s*-\s*\d{2}:\d{2}\s*)?$")
+    # The consent step before a citizen's first message (chat page, /privacy): the notice's
+    # version (recorded on the contact with the time of consent) and how long records are kept.
+    chat_consent_version: str = "2026-12"
+    chat_retention_years: int = Field(default=3, ge=1, le=30)
     chat_off_hours_message: str = ("现在是非服务时间（服务时间：{hours}）。您可以先留言说明情况，并留下电话号码，"
                                    "我们会在服务时间尽快回复或回电。情况紧急请拨打 110。")
 

@@ -24,12 +24,12 @@ import json
 import logging
 from typing import Any
 
-from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import HTMLResponse
+from fastapi import WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from hotline import periodic
 from hotline.chat import waiting
+from hotline.chat.pages import router  # the chat and privacy pages; the socket joins the same router
 from hotline.cases.service import get_case
 from hotline.chat.ratelimit import SocketLimit
 from hotline.contacts import flows
@@ -39,10 +39,8 @@ from hotline.database import session_scope
 from hotline.events import bus
 from hotline.queue import service as queue
 from hotline.validation import bad_value
-from hotline.web import templates
 
 log = logging.getLogger("hotline.chat")
-router = APIRouter(tags=["chat"])
 
 ERRORS = {
     "too_large": "消息过长，请分段发送。",
@@ -61,11 +59,6 @@ ERRORS = {
 
 
 SWEEP_S = 1.0  # how often each process looks for chats whose citizen has gone
-
-
-@router.get("/chat", response_class=HTMLResponse)
-def chat_page(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "chat.html", {"max_chars": request.app.state.settings.chat_max_chars})
 
 
 class ChatSocket:
@@ -137,7 +130,9 @@ class ChatSocket:
                         "chat_token": citizen.chat_token, "case_reference": case.reference,
                         "status": contact.status, "resumed": token == resume, "history": history,
                         "service": waiting.service_info(session, self.settings),
-                        "callback": queue.callback_state(session, contact.id)}
+                        "callback": queue.callback_state(session, contact.id),
+                        "consent": {"given": contact.consent_at is not None,
+                                    "version": self.settings.chat_consent_version}}
 
         session_frame = await run_in_threadpool(work)
         new_topic = f"contact:{session_frame['contact_id']}"
@@ -215,6 +210,20 @@ class ChatSocket:
             return
         await self.send({"type": "rated", "score": score})
         bus.publish("contacts", {"type": "contact_rated", "contact_id": contact_id})
+
+    async def consent(self, frame: dict[str, Any]) -> None:
+        """The citizen agreed to the privacy notice shown before the first message."""
+        version, contact_id = self.settings.chat_consent_version, self.contact_id
+        if frame.get("version") != version:
+            await self.error("invalid", f"consent is to the notice version {version}")
+            return
+
+        def work() -> None:
+            with session_scope(self.state.engine) as session:
+                contacts.record_consent(session, contacts.get_contact(session, contact_id), version)
+
+        await run_in_threadpool(work)
+        await self.send({"type": "consented", "version": version})
 
     async def callback_phone(self, frame: dict[str, Any]) -> None:
         """Nobody on duty: the citizen leaves a number (with consent) for the call back."""
@@ -314,6 +323,8 @@ class ChatSocket:
             await self.rate(frame)
         elif kind == "end":
             await self.end()
+        elif kind == "consent":
+            await self.consent(frame)
         elif kind == "callback_phone":
             await self.callback_phone(frame)
         else:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from hotline.contacts import service as contacts
 from hotline.database import session_scope
 from hotline.timeutil import utcnow
-from tests.conftest import screenshot
+from tests.conftest import screenshot, agree_to_consent
 from tests.core.chat_client import ChatClient
 
 PHONE = {"width": 390, "height": 844}
@@ -35,6 +35,7 @@ def test_waiting_citizen_sees_greeting_place_and_estimate_live(live_server, engi
     try:
         page = context.new_page()
         page.goto(f"{live_server.url}/chat")
+        agree_to_consent(page)
         page.wait_for_selector("#conn-state.ok", timeout=15000)
         page.locator("li.msg.system", has_text="欢迎咨询 12348").wait_for(timeout=15000)  # the greeting
         page.fill("#message", "邻居装修把我家墙面弄裂了，要怎么索赔？")

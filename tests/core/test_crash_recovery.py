@@ -34,7 +34,7 @@ def test_acknowledged_messages_survive_sigkill(unlimited_server):  # noqa: ANN00
             try:
                 chat.send({"type": "message", "client_id": cid, "text": text})
                 frame = chat.recv(timeout=5)
-                while frame["type"] not in ("ack", "error"):  # routing notices, the callback request
+                while frame["type"] not in ("ack", "error"):  # the routing, queue and callback notices
                     frame = chat.recv(timeout=5)
             except (ConnectionClosed, TimeoutError, OSError):
                 sent_after_kill.append(text)

@@ -14,7 +14,7 @@ from hotline.database import get_engine, session_scope
 from hotline.demo import seed_demo
 from hotline.queue.callbacks import normalise_phone
 from hotline.queue.models import Callback
-from tests.conftest import screenshot
+from tests.conftest import screenshot, agree_to_consent
 from tests.core.chat_client import ChatClient
 
 PHONE = {"width": 390, "height": 844}
@@ -25,6 +25,7 @@ def test_nobody_on_duty_the_chat_takes_a_phone_number(live_server, settings, bro
     try:
         page = context.new_page()
         page.goto(f"{live_server.url}/chat")
+        agree_to_consent(page)
         page.wait_for_selector("#conn-state.ok", timeout=15000)
         page.fill("#message", "房东不退押金，我想咨询一下")
         page.click("#send")

@@ -10,7 +10,7 @@ from hotline.audit.models import AuditEntry
 from hotline.contacts.models import Contact
 from hotline.database import get_engine, session_scope
 from hotline.queue.models import QueueEntry
-from tests.conftest import screenshot
+from tests.conftest import screenshot, agree_to_consent
 from tests.core.chat_client import ChatClient
 from tests.pages.conftest import PageErrors, login
 
@@ -31,6 +31,7 @@ def test_danger_shows_guidance_raises_priority_and_flags_staff(live_server, sett
     try:
         page = citizen.new_page()
         page.goto(f"{live_server.url}/chat")
+        agree_to_consent(page)
         page.wait_for_selector("#conn-state.ok", timeout=15000)
         page.wait_for_function("document.getElementById('case-ref').textContent.includes('12348-')")
         page.fill("#message", "我老公经常打我，昨天又打了我，我很害怕")
