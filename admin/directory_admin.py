@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 from sqlalchemy import select
 from sqlmodel import Session
 
 from hotline.audit import service as audit
 from hotline.directory.models import Category, Office, OfficeKind
+from hotline.validation import StrictModel
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
@@ -25,7 +26,7 @@ def _strip_list(values: list[str] | None) -> list[str] | None:
     return [v.strip() for v in values if v and v.strip()]
 
 
-class CategoryIn(BaseModel):
+class CategoryIn(StrictModel):
     code: str | None = Field(default=None, max_length=40)  # only when creating
     name: str | None = Field(default=None, min_length=1, max_length=40)
     time_limit_hours: int | None = Field(default=None, ge=1, le=24 * 365)
@@ -40,7 +41,7 @@ class CategoryIn(BaseModel):
         return _strip_list(v)
 
 
-class OfficeIn(BaseModel):
+class OfficeIn(StrictModel):
     code: str | None = Field(default=None, max_length=60)  # only when creating
     name: str | None = Field(default=None, min_length=1, max_length=120)
     kind: str | None = None
@@ -71,7 +72,7 @@ def office_out(o: Office) -> dict[str, Any]:
     return {**o.model_dump(mode="json"), "kind_label": OfficeKind.labels.get(o.kind, o.kind)}
 
 
-def _changes(row: Any, body: BaseModel, skip: set[str]) -> dict[str, Any]:
+def _changes(row: Any, body: StrictModel, skip: set[str]) -> dict[str, Any]:
     fields = body.model_dump(exclude_unset=True, exclude=skip)
     return {k: v for k, v in fields.items() if v is not None and getattr(row, k) != v}
 

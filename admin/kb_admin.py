@@ -8,7 +8,7 @@ import threading
 from collections import Counter
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -19,6 +19,7 @@ from hotline.contacts.models import Contact
 from hotline.database import session_scope
 from hotline.privacy import redact
 from hotline.timeutil import utcnow
+from hotline.validation import StrictModel
 
 log = logging.getLogger("hotline.admin.kb")
 DISMISSED = "dismissed"
@@ -29,7 +30,7 @@ class KbAdminError(ValueError):
     pass
 
 
-class FaqIn(BaseModel):
+class FaqIn(StrictModel):
     question: str = Field(min_length=4, max_length=500)
     answer: str = Field(min_length=10, max_length=5000)
     statutes: list[str] = Field(min_length=1, max_length=20)

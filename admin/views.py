@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -23,6 +23,7 @@ from hotline.deps import require_roles
 from hotline.directory.models import Category, OfficeKind
 from hotline.timeutil import utcnow
 from hotline.web.staff import staff_page
+from hotline.validation import StrictModel
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 pages = APIRouter(tags=["pages"])
@@ -109,7 +110,7 @@ def kb_backlog(session: SessionDep, resolved: bool = False,
     return kb_admin.backlog(session, resolved=resolved)
 
 
-class DismissIn(BaseModel):
+class DismissIn(StrictModel):
     ids: list[int] = Field(min_length=1, max_length=200)
     note: str = Field(default="", max_length=200)
 

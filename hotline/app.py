@@ -12,16 +12,18 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from hotline.assist.service import KnowledgeBaseHolder
+from hotline.chat.ratelimit import AddressLimits
 from hotline.config import Settings, get_settings
 from hotline.database import get_engine, session_scope
 from hotline.directory import service as directory
 from hotline.privacy import install_log_redaction
 from hotline.security import SecurityMiddleware, safe_next
+from hotline.validation import check_path_and_query
 from hotline.web import STATIC_DIR, templates
 
 log = logging.getLogger("hotline")
@@ -42,10 +44,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             log.exception("shutdown hook failed")
 
 
+async def _stop_said(state) -> None:  # noqa: ANN001
+    state.said.shutdown()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     install_log_redaction()
-    app = FastAPI(title="12348 公共法律服务热线", lifespan=lifespan)
+    # every path and query parameter is checked before any handler (integers beyond 64 bits: 422)
+    app = FastAPI(title="12348 公共法律服务热线", lifespan=lifespan, dependencies=[Depends(check_path_and_query)])
     app.add_middleware(SecurityMiddleware, public_url=settings.public_url)  # headers, Origin checks
     state = app.state
     state.settings = settings
@@ -55,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     state.shutdown_hooks = []
     state.background_tasks = set()  # flows started after answering the citizen (hotline.contacts.flows.start)
     state.chat_bound = Counter()  # live citizen sockets of this process per chat contact (hotline.chat)
+    state.chat_addresses = AddressLimits(settings.chat_rate_per_address, settings.chat_burst_per_address)
 
     from hotline.assist.views import router as assist_router
     from hotline.auth.throttle import router as throttle_router
@@ -71,13 +79,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     state.startup_hooks.append(start_presence)
     state.startup_hooks.append(contact_flows.resume_unrouted)  # acknowledged but never queued before a crash
     state.shutdown_hooks.append(stop_presence)
+    contact_flows.install(state)  # the work after each utterance, off the event loop (state.said)
+    state.shutdown_hooks.append(_stop_said)
     from hotline.audit import checkpoint
 
     checkpoint.install(app)  # signed checkpoints of the audit head, outside the database
 
     @app.get("/healthz")
-    def healthz() -> dict:
-        return {"ok": True, "kb": state.kb.status}
+    async def healthz() -> dict:
+        # on the event loop, no database and no thread: it answers while the pools are busy
+        return {"ok": True, "kb": state.kb.status, "said": state.said.stats()}
 
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request) -> HTMLResponse:

@@ -41,6 +41,32 @@ class Settings(BaseSettings):
     # seconds after a reload or a restart): before a lawyer answered (outcome abandoned), after.
     chat_abandon_after_s: float = 120
     chat_idle_end_after_s: float = 900
+    # Rate limits on citizen sockets (token buckets: frames per second, and the burst allowed
+    # above it), per socket and per client address (behind a proxy: X-Forwarded-For, as uvicorn
+    # reads it from trusted proxies). Over a limit a frame is refused with a `rate_limited`
+    # error (docs/chat-protocol.md). 0 switches a limit off.
+    chat_rate_per_socket: float = 2.0
+    chat_burst_per_socket: int = 10
+    chat_rate_per_address: float = 20.0
+    chat_burst_per_address: int = 100
+
+    # The work after a citizen's utterance (suggestions, routing), off the event loop
+    # (hotline.contacts.said): threads (0: one per core) and contacts waiting before their
+    # search is skipped (routing still runs).
+    assist_workers: int = 0
+    assist_queue: int = 200
+    assist_test_delay_s: float = 0  # tests only: make each knowledge-base search this much slower
+    # What a citizen is told on arrival and while waiting (hotline.chat.waiting): the greeting,
+    # the service hours ("08:30-20:00" in `timezone`; empty: the duty roster alone decides) and
+    # the notice outside them or when nobody is on duty ({hours} is replaced).
+    chat_greeting: str = "您好，欢迎咨询 12348 公共法律服务热线。请简要描述您遇到的问题，我们将为您转接值班律师。"
+    chat_service_hours: str = Field(default="", pattern=r"^(\s*\d{2}:\d{2}\s*-\s*\d{2}:\d{2}\s*)?$")
+    # The consent step before a citizen's first message (chat page, /privacy): the notice's
+    # version (recorded on the contact with the time of consent) and how long records are kept.
+    chat_consent_version: str = "2026-12"
+    chat_retention_years: int = Field(default=3, ge=1, le=30)
+    chat_off_hours_message: str = ("现在是非服务时间（服务时间：{hours}）。您可以先留言说明情况，并留下电话号码，"
+                                   "我们会在服务时间尽快回复或回电。情况紧急请拨打 110。")
 
     # Knowledge base
     kb_dir: Path | None = None  # default var_dir/kb
@@ -106,7 +132,8 @@ class Settings(BaseSettings):
                      "hotline.console.views,hotline.wechat.views,admin.views,"
                      # supervision (docs/supervision.md)
                      "hotline.deadlines.views,hotline.followup.views,hotline.quality.views,hotline.supervision.views,"
-                     "admin.staffing_views")
+                     "admin.staffing_views,"
+                     "hotline.safety.views")  # the citizen's safety rules (issue 19)
 
     @property
     def sqlalchemy_url(self) -> str:

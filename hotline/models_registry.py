@@ -13,6 +13,7 @@ from hotline.queue import models as queue_models  # noqa: F401
 from hotline.referrals import models as referrals_models  # noqa: F401
 from hotline.revisions import models as revisions_models  # noqa: F401
 from hotline.roster import models as roster_models  # noqa: F401
+from hotline.safety import models as safety_models  # noqa: F401
 from hotline.supervision import models as supervision_models  # noqa: F401
 from hotline.voice import models as voice_models  # noqa: F401
 from hotline.wechat import models as wechat_models  # noqa: F401

@@ -210,3 +210,10 @@ def screenshot(page, name: str) -> Path:  # noqa: ANN001
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def agree_to_consent(page) -> None:  # noqa: ANN001
+    """The chat page's consent step (issue 19): tick and agree, then the composer appears."""
+    page.check("#consent-check")
+    page.click("#consent-accept")
+    page.wait_for_selector("#composer:not(.hidden)", timeout=15000)

@@ -68,18 +68,29 @@ def hit_dict(hit: Any) -> dict[str, Any]:
     return dict(vars(hit))
 
 
-def suggest_for_contact(session: Session, kb: Any, contact_id: int, utterance_id: int | None,
-                        texts: list[str], top: int = 8) -> dict[str, Any] | None:
-    """Search with the conversation so far (`texts`: the citizen's latest utterances, oldest first,
-    as `contacts.citizen_texts` reads them); store what is shown; log it; return the event."""
+def search(kb: Any, texts: list[str], *, spoken: bool = False, top: int = 8) -> tuple[str, Any] | None:
+    """The knowledge-base search for the conversation so far (`texts`: the citizen's latest
+    utterances, oldest first, as `contacts.citizen_texts` reads them): (query, result), or None
+    when there is nothing to search. Outside any transaction: a search takes tens of
+    milliseconds, and on SQLite a transaction holds the database's write lock from its start."""
     from knowledge_base.query import build_query
 
     query = build_query(texts)
     if not query:
         return None
+    # a few more than shown: what the lawyers rated unhelpful for the contact is left out when storing
+    return query, kb.search(query, top=top + REJECTED_MARGIN, spoken=spoken)  # calls: match by sound too
+
+
+REJECTED_MARGIN = 8
+
+
+def store_suggestions(session: Session, contact_id: int, utterance_id: int | None, query: str,
+                      result: Any, top: int = 8) -> dict[str, Any]:
+    """Store what is shown (one batch, without what was rated unhelpful for this contact), log it,
+    return the `suggestions` event."""
     contact = contacts.get_contact(session, contact_id)
     rejected = rejected_refs(session, contact_id)
-    result = kb.search(query, top=top + len(rejected), spoken=contact.channel == "call")  # calls: match by sound too
     hits = [hit for hit in result.hits if (hit.kind, hit.id) not in rejected][:top]
     batch = (session.execute(select(func.max(Suggestion.batch)).where(
         Suggestion.contact_id == contact_id)).scalar() or 0) + 1
@@ -91,13 +102,13 @@ def suggest_for_contact(session: Session, kb: Any, contact_id: int, utterance_id
         session.add(row)
         session.flush()
         items.append({"suggestion_id": row.id, "rank": rank, **hit_dict(hit)})
+    if not result.confident:
+        session.add(BacklogItem(contact_id=contact_id, question=query, reason="no_confident_match"))
     audit.record(session, action="suggestion.shown", actor="system", entity="contact", entity_id=contact_id,
                  case_id=contact.case_id, contact_id=contact_id,
                  data={"batch": batch, "query": query, "confident": bool(result.confident),
                        "shown": [{"kind": i["kind"], "id": i["id"], "score": round(float(i["score"]), 4)}
                                  for i in items]})
-    if not result.confident:
-        session.add(BacklogItem(contact_id=contact_id, question=query, reason="no_confident_match"))
     return {"type": "suggestions", "contact_id": contact_id, "batch": batch, "query": query,
             "confident": bool(result.confident), "items": items}
 
@@ -107,6 +118,15 @@ def rejected_refs(session: Session, contact_id: int) -> set[tuple[str, str]]:
     this contact: the next refreshes for the contact leave them out (the rating stays on its row)."""
     return {(kind, ref) for kind, ref in session.execute(select(Suggestion.kind, Suggestion.ref_id).where(
         Suggestion.contact_id == contact_id, Suggestion.rating == "unhelpful")).all()}
+
+
+def suggest_for_contact(session: Session, kb: Any, contact_id: int, utterance_id: int | None,
+                        texts: list[str], top: int = 8) -> dict[str, Any] | None:
+    """`search` then `store_suggestions` in the caller's transaction (the live path,
+    `hotline.contacts.said`, searches outside it)."""
+    contact = contacts.get_contact(session, contact_id)
+    found = search(kb, texts, spoken=contact.channel == "call", top=top)
+    return store_suggestions(session, contact_id, utterance_id, *found, top=top) if found else None
 
 
 def latest_suggestions(session: Session, contact_id: int) -> list[Suggestion]:

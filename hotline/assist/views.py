@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel
 from sqlmodel import Session
 
 from hotline.assist import service
@@ -12,6 +11,7 @@ from hotline.auth.permissions import SessionDep, supervises
 from hotline.contacts.models import Contact
 from hotline.deps import require_roles
 from hotline.privacy import redact
+from hotline.validation import StrictModel
 
 router = APIRouter(tags=["assist"])
 staff = require_roles(Role.lawyer, Role.manager, Role.legal_aid, Role.mediation)
@@ -78,7 +78,7 @@ def suggestions(contact_id: int, session: SessionDep,
     return [_out(s, owner) for s in service.latest_suggestions(session, contact_id)]
 
 
-class SuggestionAction(BaseModel):
+class SuggestionAction(StrictModel):
     action: str  # click | copy | rate
     rating: str | None = None
     reason: str = ""

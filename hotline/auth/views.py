@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from pydantic import BaseModel
 
 from hotline.auth import service, throttle
 from hotline.auth.models import ROLE_LABELS, StaffPublic, StaffUser
 from hotline.auth.permissions import SessionDep
 from hotline.deps import current_user
 from hotline.security import cookie_secure
+from hotline.validation import StrictModel
 
 router = APIRouter(tags=["auth"])
 
@@ -16,7 +16,7 @@ HOME_BY_ROLE = {"lawyer": "/console", "manager": "/dashboard", "admin": "/dashbo
                 "legal_aid": "/inbox", "mediation": "/inbox"}
 
 
-class LoginIn(BaseModel):
+class LoginIn(StrictModel):
     username: str
     password: str
 

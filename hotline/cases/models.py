@@ -5,8 +5,11 @@ from datetime import datetime
 from enum import StrEnum
 from sqlmodel import Field, SQLModel
 
+from pydantic import Field as PField
+
 from hotline.database import UTCDateTime
 from hotline.timeutil import utcnow
+from hotline.validation import IsoDateTime, StrictModel
 
 
 class CaseStatus(StrEnum):
@@ -60,13 +63,13 @@ class Case(SQLModel, table=True):
     version: int = 1
 
 
-class CaseUpdate(SQLModel):
+class CaseUpdate(StrictModel):
     """Fields a staff member may correct; `reason` is kept with the revision."""
 
-    category_code: str | None = None
-    summary: str | None = None
-    facts: str | None = None
-    disposition: str | None = None
-    received_at: datetime | None = None
-    deadline_at: datetime | None = None
-    reason: str = ""
+    category_code: str | None = PField(default=None, min_length=1, max_length=32)
+    summary: str | None = PField(default=None, max_length=2000)
+    facts: str | None = PField(default=None, max_length=20000)
+    disposition: str | None = PField(default=None, max_length=2000)
+    received_at: IsoDateTime | None = None
+    deadline_at: IsoDateTime | None = None
+    reason: str = PField(default="", max_length=500)

@@ -5,7 +5,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import Session
 
 from hotline.audit import service as audit
@@ -18,6 +18,7 @@ from hotline.contacts import service as contacts
 from hotline.contacts.models import Citizen, CitizenUpdate
 from hotline.deps import require_roles
 from hotline.privacy import mask_phone, redact
+from hotline.validation import IsoDateTime, StrictModel
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 staff = require_roles(Role.lawyer, Role.manager)
@@ -46,10 +47,10 @@ def list_cases(session: SessionDep, status: str | None = None, mine: bool = Fals
     return [case_out(c, may_see_case(user, c)) for c in service.list_cases(session, owner_id=owner, status=status)]
 
 
-class BackfillIn(BaseModel):
-    received_at: datetime  # when the matter came in (a time without a zone is read in the hotline's timezone)
+class BackfillIn(StrictModel):
+    received_at: IsoDateTime  # when the matter came in (a time without a zone is read in the hotline's timezone)
     summary: str = Field(min_length=1, max_length=2000)
-    category_code: str | None = None
+    category_code: str | None = Field(default=None, min_length=1, max_length=32)
     facts: str = Field(default="", max_length=20000)
     name: str = Field(default="", max_length=64)
     phone: str | None = Field(default=None, max_length=32)
@@ -138,7 +139,7 @@ def update_citizen(case_id: int, changes: CitizenUpdate, session: SessionDep,
     return citizen_out(citizen, True)
 
 
-class StatusIn(BaseModel):
+class StatusIn(StrictModel):
     status: str
     reason: str = ""
 
@@ -156,7 +157,7 @@ def change_status(case_id: int, body: StatusIn, session: SessionDep,
     return case_out(case)
 
 
-class HandoverIn(BaseModel):
+class HandoverIn(StrictModel):
     to_user_id: int
     reason: str
 
@@ -184,7 +185,7 @@ audit_router = APIRouter(prefix="/api/audit", tags=["audit"])
 
 @audit_router.get("")
 def audit_entries(session: SessionDep, case_id: int | None = None, contact_id: int | None = None, action: str | None = None,
-                  limit: int = Query(500, le=5000),
+                  limit: int = Query(500, ge=1, le=5000),
                   user: StaffUser = Depends(require_roles(Role.manager))) -> list[dict]:
     return [e.model_dump(mode="json") for e in
             audit.entries_for(session, case_id=case_id, contact_id=contact_id, action_prefix=action, limit=limit)]

@@ -6,7 +6,8 @@ Protocol (JSON text frames; see docs/chat-protocol.md):
   client → {"type":"rate","score":1-5,"comment"}             server → {"type":"rated"}
   client → {"type":"end"} | {"type":"ping"}                   server → {"type":"ended"} | {"type":"pong"}
   server → {"type":"utterance",...} (lawyer/system messages), {"type":"status",...},
-           {"type":"error","code","message"} — after an error frame the connection stays usable.
+           {"type":"error","code","message"} — after an error frame the connection stays usable;
+           `rate_limited` (over the per-socket or per-address limit) carries `retry_after_s`.
 A message is stored (committed) before it is acknowledged; client_id makes resending safe.
 
 Presence: a closed socket does not end the chat (the page reconnects with its resume token), but
@@ -23,21 +24,23 @@ import json
 import logging
 from typing import Any
 
-from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import HTMLResponse
+from fastapi import WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from hotline import periodic
+from hotline.chat import waiting
+from hotline.chat.pages import router  # the chat and privacy pages; the socket joins the same router
 from hotline.cases.service import get_case
+from hotline.chat.ratelimit import SocketLimit
 from hotline.contacts import flows
 from hotline.contacts import service as contacts
 from hotline.contacts.models import ContactStatus
 from hotline.database import session_scope
 from hotline.events import bus
-from hotline.web import templates
+from hotline.queue import service as queue
+from hotline.validation import bad_value
 
 log = logging.getLogger("hotline.chat")
-router = APIRouter(tags=["chat"])
 
 ERRORS = {
     "too_large": "消息过长，请分段发送。",
@@ -49,15 +52,13 @@ ERRORS = {
     "ended": "本次咨询已结束。",
     "invalid": "请求无效。",
     "server": "服务器暂时无法保存消息，请稍后重试。",
+    "rate_limited": "发送过于频繁，请稍后再试。",
+    "bad_phone": "请填写正确的手机号（11 位）或带区号的固定电话。",
+    "consent_required": "请先勾选同意保存电话号码用于回电。",
 }
 
 
 SWEEP_S = 1.0  # how often each process looks for chats whose citizen has gone
-
-
-@router.get("/chat", response_class=HTMLResponse)
-def chat_page(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "chat.html", {"max_chars": request.app.state.settings.chat_max_chars})
 
 
 class ChatSocket:
@@ -67,6 +68,7 @@ class ChatSocket:
         self.settings = ws.app.state.settings
         self.contact_id: int | None = None
         self.send_lock = asyncio.Lock()
+        self.limit = SocketLimit(self.settings, self.state.chat_addresses, ws.client.host if ws.client else "")
 
     async def send(self, frame: dict[str, Any]) -> None:
         async with self.send_lock:
@@ -79,7 +81,7 @@ class ChatSocket:
     async def decode(self, message: dict[str, Any]) -> dict[str, Any] | None:
         raw = message.get("text")
         data = message.get("bytes")
-        size = len(raw.encode("utf-8")) if raw is not None else len(data or b"")
+        size = len(raw.encode("utf-8", "surrogatepass")) if raw is not None else len(data or b"")
         if size > self.settings.chat_max_frame_bytes:
             await self.error("too_large", f"frame of {size} bytes; limit {self.settings.chat_max_frame_bytes}")
             return None
@@ -96,6 +98,10 @@ class ChatSocket:
             return None
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             await self.error("bad_json", "a frame is a JSON object with a 'type'")
+            return None
+        reason = bad_value(frame)  # a lone surrogate (\ud800), a NUL, a number beyond 64 bits
+        if reason:
+            await self.error("bad_encoding" if "Unicode" in reason else "invalid", reason)
             return None
         return frame
 
@@ -122,7 +128,11 @@ class ChatSocket:
                            contacts.transcript(session, contact.id, self.settings.chat_history_on_resume)]
                 return {"type": "session", "contact_id": contact.id, "resume_token": token,
                         "chat_token": citizen.chat_token, "case_reference": case.reference,
-                        "status": contact.status, "resumed": token == resume, "history": history}
+                        "status": contact.status, "resumed": token == resume, "history": history,
+                        "service": waiting.service_info(session, self.settings),
+                        "callback": queue.callback_state(session, contact.id),
+                        "consent": {"given": contact.consent_at is not None,
+                                    "version": self.settings.chat_consent_version}}
 
         session_frame = await run_in_threadpool(work)
         new_topic = f"contact:{session_frame['contact_id']}"
@@ -131,6 +141,7 @@ class ChatSocket:
             bus.remove_topics(sub, f"contact:{previous}")
         self.contact_id = session_frame["contact_id"]
         self.state.chat_bound[self.contact_id] += 1
+        waiting.forget(self.state, self.contact_id)  # its place in the queue at the next round
         if previous is not None:
             await self.unbind(previous)
         bus.add_topics(sub, new_topic)
@@ -200,6 +211,43 @@ class ChatSocket:
         await self.send({"type": "rated", "score": score})
         bus.publish("contacts", {"type": "contact_rated", "contact_id": contact_id})
 
+    async def consent(self, frame: dict[str, Any]) -> None:
+        """The citizen agreed to the privacy notice shown before the first message."""
+        version, contact_id = self.settings.chat_consent_version, self.contact_id
+        if frame.get("version") != version:
+            await self.error("invalid", f"consent is to the notice version {version}")
+            return
+
+        def work() -> None:
+            with session_scope(self.state.engine) as session:
+                contacts.record_consent(session, contacts.get_contact(session, contact_id), version)
+
+        await run_in_threadpool(work)
+        await self.send({"type": "consented", "version": version})
+
+    async def callback_phone(self, frame: dict[str, Any]) -> None:
+        """Nobody on duty: the citizen leaves a number (with consent) for the call back."""
+        phone, consent, contact_id = frame.get("phone"), frame.get("consent"), self.contact_id
+        if not isinstance(phone, str) or len(phone) > 32:
+            await self.error("bad_phone", "phone is a string of at most 32 characters")
+            return
+
+        def work() -> queue.Events:
+            with session_scope(self.state.engine) as session:
+                return queue.leave_phone(session, contact_id, phone, consent=consent)
+
+        try:
+            events = await run_in_threadpool(work)
+        except ValueError as exc:  # a RoutingError (no consent) or a malformed number
+            await self.error("bad_phone" if not isinstance(exc, queue.RoutingError) else "consent_required", str(exc))
+            return
+        except LookupError as exc:
+            await self.error("invalid", str(exc))
+            return
+        for topic, payload in events.items:
+            bus.publish(topic, payload)
+        await self.send({"type": "callback_saved", "phone": queue.masked(queue.normalise_phone(phone))})
+
     async def end(self) -> None:
         contact_id = self.contact_id
 
@@ -239,6 +287,10 @@ class ChatSocket:
             frame = await self.decode(message)
             if frame is None:
                 continue
+            refused = self.limit.check()
+            if refused is not None:
+                await self.refuse(frame, *refused)
+                continue
             try:
                 await self.dispatch(frame, sub)
             except WebSocketDisconnect:
@@ -246,6 +298,16 @@ class ChatSocket:
             except Exception:
                 log.exception("chat frame %r failed", frame.get("type"))
                 await self.error("server", client_id=frame.get("client_id"))
+
+    async def refuse(self, frame: dict[str, Any], which: str, wait: float) -> None:
+        """Over a rate limit: the frame is dropped unprocessed (a message is not stored; the client
+        may resend it, same client_id, after `retry_after_s`)."""
+        if self.limit.refused == 1:
+            log.info("chat socket over its %s rate limit (contact %s)", which, self.contact_id)
+        limit = (f"{self.settings.chat_rate_per_socket:g} frames/s per socket" if which == "socket"
+                 else f"{self.settings.chat_rate_per_address:g} frames/s per address")
+        await self.error("rate_limited", f"over {limit}", client_id=frame.get("client_id"), limit=which,
+                         retry_after_s=round(wait, 3))
 
     async def dispatch(self, frame: dict[str, Any], sub: Any) -> None:
         kind = frame["type"]
@@ -261,6 +323,10 @@ class ChatSocket:
             await self.rate(frame)
         elif kind == "end":
             await self.end()
+        elif kind == "consent":
+            await self.consent(frame)
+        elif kind == "callback_phone":
+            await self.callback_phone(frame)
         else:
             await self.error("unknown_type", kind)
 
@@ -268,7 +334,7 @@ class ChatSocket:
         async for event in sub:
             if event.get("type") == "utterance" and event.get("speaker") == "citizen":
                 continue  # the citizen's own messages come back as acks
-            if event.get("type") in ("utterance", "status"):
+            if event.get("type") in ("utterance", "status", "queue", "callback_request"):
                 await self.send(event)
 
 
@@ -329,7 +395,9 @@ async def start_presence(state: Any) -> None:
         log.info("%d running chat(s) wait for their citizen to reconnect", marked)
 
     state.chat_sweep_task = periodic.every(SWEEP_S, functools.partial(sweep_once, state), "chat presence sweep")
+    await waiting.start(state)  # waiting citizens hear their place in the queue
 
 
 async def stop_presence(state: Any) -> None:
     periodic.cancel(getattr(state, "chat_sweep_task", None))
+    await waiting.stop(state)

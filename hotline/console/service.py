@@ -16,6 +16,7 @@ from hotline.cases.models import Case
 from hotline.contacts import service as contacts
 from hotline.contacts.models import Contact, ContactStatus, Utterance
 from hotline.directory.service import list_categories
+from hotline.safety.service import flags as safety_flags, labels as safety_labels
 
 # Wrap-up codes (话后处理结果) offered in the case panel and the wrap-up dialog.
 DISPOSITIONS = ["已解答", "已提供法律依据", "建议协商调解", "已转介法律援助", "已转介人民调解", "建议诉讼或仲裁",
@@ -79,7 +80,8 @@ def my_contacts(session: Session, user_id: int) -> list[dict[str, Any]]:
                     "category": c.category_code, "category_name": names.get(c.category_code or "", ""),
                     "answered_at": c.answered_at.isoformat() if c.answered_at else None,
                     "ended_at": c.ended_at.isoformat() if c.ended_at else None,
-                    "wrapup": c.id == wrapup_id, "preview": text[:80], "preview_speaker": speaker})
+                    "wrapup": c.id == wrapup_id, "preview": text[:80], "preview_speaker": speaker,
+                    "safety": safety_labels(session, safety_flags(c))})
     return out
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from hotline.assist.models import RATING_REASONS
@@ -22,6 +22,7 @@ from hotline.directory.models import OfficeKind
 from hotline.directory.service import list_categories
 from hotline.web import staff
 from hotline.web.staff import staff_page
+from hotline.validation import StrictModel
 
 router = APIRouter(prefix="/api/console", tags=["console"])
 pages = APIRouter(tags=["pages"])
@@ -82,7 +83,7 @@ async def search(request: Request, q: str = Query(..., min_length=1, max_length=
     return {"query": result.query, "confident": result.confident, "hits": hits}
 
 
-class SearchAction(BaseModel):
+class SearchAction(StrictModel):
     action: str = Field(pattern="^(click|copy)$")
     kind: str = Field(pattern="^(article|faq)$")
     ref_id: str = Field(min_length=1, max_length=200)

@@ -1,8 +1,10 @@
 """One flow per domain event of a contact, the same for every channel (chat, voice, any later one):
 
-- `citizen_said`: a citizen's utterance was stored (a chat message, a final ASR result): the
-  citizen's latest texts are read once; suggestions for the console come from them, then routing
-  categorises the contact, queues it while it is open and offers it (`hotline.queue.flows.route`);
+- `citizen_said`: a citizen's utterance was stored (a chat message, a final ASR result) and
+  acknowledged: off the event loop (`hotline.contacts.said`), the citizen's latest texts are read
+  once; suggestions for the console come from them (searched outside any transaction), then
+  routing categorises the contact, queues it while it is open and offers it
+  (`hotline.queue.flows.route_now`);
 - `contact_answered`: a lawyer accepted the contact's offer: it is theirs, the case too (首问负责);
   the channel hears it on the bus (`status` active: the chat shows the lawyer, a call is bridged);
 - `contact_ended`: after the commit of a contact's end: out of the queue or its lawyer into
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,46 +24,69 @@ from starlette.concurrency import run_in_threadpool
 from hotline.assist import service as assist
 from hotline.contacts import service as contacts
 from hotline.contacts.models import Channel, Contact, ContactStatus, Utterance
+from hotline.contacts.said import SaidQueue
 from hotline.database import session_scope
 from hotline.events import bus
 from hotline.queue import flows as queue_flows
 from hotline.queue import service as queue
+from hotline.safety import flows as safety
 
 log = logging.getLogger("hotline.contacts.flows")
 
 
-async def citizen_said(state: Any, contact_id: int, utterance_id: int) -> dict[str, Any] | None:
-    """Suggestions (published on `contact:<id>`), then routing; returns the suggestions event."""
-    kb = state.kb.kb
-    texts: list[str] = []
+def citizen_said(state: Any, contact_id: int, utterance_id: int, search: bool = True) -> dict[str, Any] | None:
+    """Suggestions (published on `contact:<id>`), then routing; returns the suggestions event.
+    Blocking (database, knowledge base): `start` runs it in the `SaidQueue`'s threads.
+    `search` False: the queue is over its bound, route without searching."""
+    settings = state.settings
 
-    def suggest() -> dict[str, Any] | None:
+    def read() -> tuple[list[str], bool]:
         with session_scope(state.engine) as session:
-            texts[:] = contacts.citizen_texts(session, contact_id)
-            if kb is None:
-                return None
-            return assist.suggest_for_contact(session, kb, contact_id, utterance_id, texts,
-                                              top=state.settings.suggestion_top)
+            contact = contacts.get_contact(session, contact_id)
+            return contacts.citizen_texts(session, contact_id), contact.channel == Channel.call
 
+    texts, spoken = read()
     event = None
-    try:
-        event = await run_in_threadpool(suggest)
-    except Exception:
-        log.exception("suggestions failed for contact %s", contact_id)
+    kb = state.kb.kb
+    if search and settings.assist_test_delay_s:  # tests only: the search made slow on purpose
+        time.sleep(settings.assist_test_delay_s)
+    if search and kb is not None:
+        try:
+            found = assist.search(kb, texts, spoken=spoken, top=settings.suggestion_top)
+            if found is not None:
+                with session_scope(state.engine) as session:
+                    event = assist.store_suggestions(session, contact_id, utterance_id, *found,
+                                                     top=settings.suggestion_top)
+        except Exception:
+            log.exception("suggestions failed for contact %s", contact_id)
     if event is not None:
         bus.publish(f"contact:{contact_id}", event)
     try:
-        await queue_flows.route(state, contact_id, texts, event)
+        queue_flows.route_now(state, contact_id, texts, event)
     except Exception:
         log.exception("routing failed for contact %s", contact_id)
     return event
 
 
+def install(state: Any) -> SaidQueue:
+    """The app's queue for the work after utterances (`create_app` calls this)."""
+    settings = state.settings
+    state.said = SaidQueue(lambda c, u, s: citizen_said(state, c, u, s), workers=settings.assist_workers,
+                           limit=settings.assist_queue)
+    return state.said
+
+
 def start(state: Any, contact_id: int, utterance_id: int) -> asyncio.Task:
-    """Run `citizen_said` in the background (the caller has already answered the citizen).
-    The app holds the task until it is done: the event loop keeps only a weak reference, and a
-    task nobody holds can vanish before it has routed the contact."""
-    task = asyncio.create_task(citizen_said(state, contact_id, utterance_id))
+    """After a stored utterance (the caller has already answered the citizen): the safety rules
+    first (cheap, and not behind the suggestion queue: danger's guidance and priority come at
+    once), then the suggestions and routing through `state.said`. The task completes when both
+    are done (the voice stream waits for its own before it reports being finished); the app
+    holds it until then (the event loop keeps only a weak reference)."""
+    async def run() -> Any:
+        await safety.check(state, contact_id, utterance_id)  # danger first: guidance, priority, flag
+        return await state.said.submit(contact_id, utterance_id)
+
+    task = asyncio.create_task(run())
     state.background_tasks.add(task)
     task.add_done_callback(state.background_tasks.discard)
     return task

@@ -7,8 +7,11 @@ from enum import StrEnum
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from pydantic import Field as PField
+
 from hotline.database import UTCDateTime
 from hotline.timeutil import utcnow
+from hotline.validation import StrictModel
 
 
 class Channel(StrEnum):
@@ -56,15 +59,15 @@ class Citizen(SQLModel, table=True):
     version: int = 1
 
 
-class CitizenUpdate(SQLModel):
+class CitizenUpdate(StrictModel):
     """Fields staff may fill in or correct; `reason` is kept with the revision."""
 
-    name: str | None = Field(default=None, max_length=64)
-    phone: str | None = Field(default=None, max_length=32)
-    id_number: str | None = Field(default=None, max_length=32)
-    address: str | None = Field(default=None, max_length=200)
-    area: str | None = Field(default=None, max_length=100)
-    reason: str = ""
+    name: str | None = PField(default=None, max_length=64)
+    phone: str | None = PField(default=None, max_length=32)
+    id_number: str | None = PField(default=None, max_length=32)
+    address: str | None = PField(default=None, max_length=200)
+    area: str | None = PField(default=None, max_length=100)
+    reason: str = PField(default="", max_length=500)
 
 
 class Contact(SQLModel, table=True):
@@ -92,6 +95,13 @@ class Contact(SQLModel, table=True):
     # Chat only: when the citizen's last socket went away (NULL while one is connected). A chat
     # whose citizen stays away past a grace period is ended (contacts.service.sweep_departed_chats).
     citizen_left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Safety (hotline.safety): the rules the citizen's words fired, comma-separated codes, and the
+    # queue priority they gave (higher is offered first; 0 = ordinary).
+    safety_flags: str = Field(default="", max_length=200)
+    priority: int = 0
+    # The citizen's consent to the privacy notice (chat page), and which version of the notice.
+    consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    consent_version: str = Field(default="", max_length=20)
 
 
 class Utterance(SQLModel, table=True):

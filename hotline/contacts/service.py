@@ -334,3 +334,16 @@ def update_citizen(session: Session, citizen: Citizen, changes: CitizenUpdate, *
                  case_id=case_id, before={k: before[k] for k in fields}, after=fields,
                  data={"reason": changes.reason, "version": citizen.version})
     return citizen
+
+
+def record_consent(session: Session, contact: Contact, version: str) -> bool:
+    """The citizen agreed to the privacy notice `version` for this contact (once; later calls
+    change nothing). Returns whether it was recorded now."""
+    if contact.consent_at is not None:
+        return False
+    contact.consent_at, contact.consent_version = utcnow(), version[:20]
+    session.add(contact)
+    audit.record(session, action="contact.consent", actor=f"citizen:{contact.citizen_id}", entity="contact",
+                 entity_id=contact.id, case_id=contact.case_id, contact_id=contact.id,
+                 occurred_at=contact.consent_at, data={"version": contact.consent_version})
+    return True

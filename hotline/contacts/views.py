@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from hotline.auth.actor import Actor
@@ -14,6 +14,7 @@ from hotline.database import session_scope
 from hotline.events import bus
 from hotline.privacy import redact
 from hotline.wechat import flows as wechat
+from hotline.validation import StrictModel
 
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 
@@ -27,7 +28,7 @@ def contact_detail(contact_id: int, session: SessionDep, user: Staff) -> dict:
     return {"contact": contact.model_dump(mode="json", exclude={"resume_token_hash"}), "transcript": transcript}
 
 
-class ReplyIn(BaseModel):
+class ReplyIn(StrictModel):
     text: str = Field(min_length=1, max_length=4000)
     client_id: str | None = Field(default=None, max_length=64)
 
@@ -49,7 +50,7 @@ def reply(contact_id: int, body: ReplyIn, request: Request, contact: ActedContac
     return event
 
 
-class CorrectionIn(BaseModel):
+class CorrectionIn(StrictModel):
     text: str = Field(min_length=1, max_length=4000)
     reason: str = Field(min_length=1, max_length=200)
 
@@ -70,7 +71,7 @@ def correct_utterance(contact_id: int, utterance_id: int, body: CorrectionIn, se
     return {**service.utterance_event(utt), "version": utt.version}
 
 
-class EndIn(BaseModel):
+class EndIn(StrictModel):
     disposition: str = ""
 
 

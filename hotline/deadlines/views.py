@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import ConfigDict, Field, StrictBool, StrictInt
 from sqlmodel import Session
 
 from hotline.auth.models import Role, StaffUser
@@ -17,6 +17,7 @@ from hotline.auth.actor import Actor
 from hotline.deps import get_session
 from hotline.policy.access import logged_roles
 from hotline.timeutil import utcnow
+from hotline.validation import StrictModel
 
 router = APIRouter(prefix="/api/deadlines", tags=["deadlines"])
 managers = logged_roles("deadlines.manage", Role.manager)
@@ -32,7 +33,7 @@ def categories(session: Session = Depends(get_session, scope="function"), user: 
     return service.effective_limits(session)
 
 
-class Limits(BaseModel):
+class Limits(StrictModel):
     model_config = ConfigDict(extra="forbid")
     handover_days: StrictInt | None = Field(default=None, ge=0, le=60)
     answer_days: StrictInt | None = Field(default=None, ge=1, le=60)
@@ -53,7 +54,7 @@ def set_limits(code: str, body: Limits, session: Session = Depends(get_session, 
     return {f: getattr(row, f) for f in ("category_code", *service.LIMIT_FIELDS)}
 
 
-class Mark(BaseModel):
+class Mark(StrictModel):
     model_config = ConfigDict(extra="forbid")
     complex: StrictBool | None = None
     urgent: StrictBool | None = None

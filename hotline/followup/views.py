@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import ConfigDict, Field, StrictBool
 from sqlmodel import Session
 
 from hotline.auth.models import Role, StaffUser
@@ -17,6 +17,7 @@ from hotline.followup import flows, service
 from hotline.policy.access import deny, logged_roles
 from hotline.timeutil import utcnow
 from hotline.web.staff import staff_page
+from hotline.validation import StrictModel
 
 router = APIRouter(prefix="/api/followup", tags=["followup"])
 pages = APIRouter(tags=["pages"])
@@ -54,7 +55,7 @@ def claim(task_id: int, request: Request, session: Session = Depends(get_session
     return {"id": task.id, "status": task.status, "assigned_to": task.assigned_to}
 
 
-class Outcome(BaseModel):
+class Outcome(StrictModel):
     model_config = ConfigDict(extra="forbid")
     method: str = Field(pattern="^(call|message)$")
     reached: StrictBool

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
+from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 from sqlmodel import Session
 
 from hotline.auth.models import Role, StaffUser
@@ -19,6 +19,7 @@ from hotline.quality import flows, review, service
 from hotline.quality.scoring import FormError
 from hotline.timeutil import utcnow
 from hotline.web.staff import staff_page
+from hotline.validation import StrictModel
 
 router = APIRouter(prefix="/api/quality", tags=["quality"])
 pages = APIRouter(tags=["pages"])
@@ -49,7 +50,7 @@ def forms(session: Session = Depends(get_session, scope="function"), user: Staff
     return [_form_dict(f) for f in service.forms(session)]
 
 
-class FormBody(BaseModel):
+class FormBody(StrictModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=80)
     active: StrictBool = True
@@ -77,7 +78,7 @@ def queue(request: Request, status: str = Query("queued", pattern="^(queued|insp
     return review.queue(session, _tz(request), status)
 
 
-class SampleBody(BaseModel):
+class SampleBody(StrictModel):
     model_config = ConfigDict(extra="forbid")
     contact_id: StrictInt
     reason: str = Field(pattern="^(complaint|random|dissatisfied)$")
@@ -106,7 +107,7 @@ def sample_detail(sample_id: int, request: Request, session: Session = Depends(g
             "forms": [_form_dict(f) for f in service.forms(session) if f.active]}
 
 
-class InspectBody(BaseModel):
+class InspectBody(StrictModel):
     model_config = ConfigDict(extra="forbid")
     form_id: StrictInt
     answers: dict[str, Any]
@@ -138,7 +139,7 @@ def inspection(inspection_id: int, request: Request, session: Session = Depends(
     return review.inspection_dict(session, row, _tz(request), with_material=True)
 
 
-class DisputeBody(BaseModel):
+class DisputeBody(StrictModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=1000)
 
@@ -153,7 +154,7 @@ def dispute(inspection_id: int, body: DisputeBody, request: Request,
     return review.inspection_dict(session, row, _tz(request))
 
 
-class DecideBody(BaseModel):
+class DecideBody(StrictModel):
     model_config = ConfigDict(extra="forbid")
     decision: str = Field(pattern="^(upheld|revised)$")
     score: StrictFloat | StrictInt | None = None

@@ -56,9 +56,10 @@ def then_dispatch(step: Step) -> Step:
     return both
 
 
-async def route(state: Any, contact_id: int, texts: list[str], suggestions: dict | None) -> None:
+def route_now(state: Any, contact_id: int, texts: list[str], suggestions: dict | None) -> None:
     """After a citizen's utterance: categorise the contact from its latest texts (and the
-    suggestions), queue it if it is still open and offer it; re-categorise it while it waits."""
+    suggestions), queue it if it is still open and offer it; re-categorise it while it waits.
+    Blocking: run it off the event loop (`hotline.contacts.said` does)."""
     def work(session: Session, config: service.Config) -> service.Events:
         contact = contacts.get_contact(session, contact_id)
         category = categorise(suggestions, texts[-3:], list_categories(session))
@@ -68,7 +69,11 @@ async def route(state: Any, contact_id: int, texts: list[str], suggestions: dict
             service.recategorise(session, contact_id, category)
         return service.Events()
 
-    await run_in_threadpool(run, state, work)
+    run(state, work)
+
+
+async def route(state: Any, contact_id: int, texts: list[str], suggestions: dict | None) -> None:
+    await run_in_threadpool(route_now, state, contact_id, texts, suggestions)
 
 
 def enqueue_now(state: Any, contact_id: int, category_code: str) -> service.Events:

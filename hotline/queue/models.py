@@ -20,6 +20,7 @@ class QueueEntry(SQLModel, table=True):
     language: str = Field(default="普通话", max_length=16)  # a dialect or language the citizen asked for
     status: str = Field(default="waiting", max_length=12, index=True)  # waiting | offered | assigned | gone
     overflow: bool = False  # any on-duty lawyer may take it
+    priority: int = 0  # the contact's priority (hotline.safety): higher is offered first
     enqueued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     lawyer_id: int | None = Field(default=None, foreign_key="staff_user.id")
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -48,4 +49,6 @@ class Callback(SQLModel, table=True):
     status: str = Field(default="open", max_length=10, index=True)  # open | claimed | done
     assigned_to: int | None = Field(default=None, foreign_key="staff_user.id")
     note: str = ""
+    phone: str = Field(default="", max_length=32)  # the number the citizen left for the call back
+    phone_consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # consent to keep it
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -25,6 +25,7 @@ from hotline.queue.base import CALLBACK_PENDING, Config, Events, RoutingError, l
 from hotline.queue.models import Callback, Offer, QueueEntry
 from hotline.roster.models import LawyerProfile, Presence
 from hotline.roster.service import on_duty, profile
+from hotline.safety import service as safety
 from hotline.timeutil import as_utc, utcnow
 from routing.engine import GENERAL_SKILL, ContactRequest, LawyerState, assign, load_channel
 
@@ -49,7 +50,7 @@ _WAITING = (select(QueueEntry.id, QueueEntry.contact_id, QueueEntry.channel, Que
                    QueueEntry.overflow, QueueEntry.language, QueueEntry.enqueued_at)
             .join(Contact, Contact.id == QueueEntry.contact_id)
             .where(QueueEntry.status == "waiting", Contact.status != ContactStatus.ended)
-            .order_by(QueueEntry.enqueued_at, QueueEntry.id))
+            .order_by(QueueEntry.priority.desc(), QueueEntry.enqueued_at, QueueEntry.id))
 _OFFER_INSERT = insert(Offer).returning(Offer.id)
 _ENTRY_OFFERED = (update(QueueEntry).where(QueueEntry.id == bindparam("b_id"))
                   .values(status="offered", updated_at=bindparam("b_now")))
@@ -136,7 +137,8 @@ def _written(session: Session, model: type, pk: int, **values: Any) -> None:
 
 
 def dispatch(session: Session, now: datetime | None = None, config: Config | None = None) -> Events:
-    """Offer waiting contacts, oldest first, each to the longest-idle eligible lawyer."""
+    """Offer waiting contacts, highest priority (hotline.safety) then oldest first, each to the
+    longest-idle eligible lawyer."""
     now, config = now or utcnow(), config or Config()
     lock(session)
     events = Events()
@@ -175,8 +177,14 @@ def _offer_event(session: Session, offer_id: int, contact_id: int, channel: str,
                  expires_at: datetime, config: Config) -> dict[str, Any]:
     preview = contacts.citizen_texts(session, contact_id, limit=3)
     return {"type": "offer", "offer_id": offer_id, "contact_id": contact_id, "channel": channel,
-            "category": category, "expires_at": expires_at.isoformat(),
+            "category": category, "expires_at": expires_at.isoformat(), "safety": _safety(session, contact_id),
             "timeout_s": config.offer_timeout_s, "preview": "；".join(preview)[-200:]}
+
+
+def _safety(session: Session, contact_id: int) -> list[str]:
+    """The labels of the safety rules the contact fired (hotline.safety), for the offer."""
+    contact = session.get(Contact, contact_id)
+    return safety.labels(session, safety.flags(contact)) if contact is not None else []
 
 
 def pending_offers(session: Session, user_id: int, now: datetime | None = None,

@@ -21,7 +21,8 @@ from hotline.contacts import service as contacts
 from hotline.contacts.models import Contact, ContactStatus
 from hotline.directory.service import get_category
 from hotline.queue.base import CALLBACK_PENDING, RECORDING_PREFIX, Config, Events, RoutingError, loads, lock  # noqa: F401
-from hotline.queue.callbacks import claim_callback, create_callback, finish_callback  # noqa: F401 - the queue's API
+from hotline.queue.callbacks import (callback_state, claim_callback, create_callback, finish_callback,  # noqa: F401
+                                     leave_phone, masked, normalise_phone)  # the queue's API
 from hotline.queue.callbacks import pending as pending_callbacks  # noqa: F401 - the queue's API
 from hotline.queue.models import Offer, QueueEntry
 from hotline.queue.offers import accept, dispatch, pending_offers, reject, requeue  # noqa: F401 - the queue's API
@@ -74,7 +75,7 @@ def enqueue(session: Session, contact_id: int, category_code: str | None = None,
     if get_category(session, skill) is None:
         raise RoutingError(f"未知的业务类别: {skill}")
     entry = QueueEntry(contact_id=contact_id, channel=contact.channel, skill=skill, enqueued_at=now, updated_at=now,
-                       language=contact.language or MANDARIN)
+                       language=contact.language or MANDARIN, priority=contact.priority or 0)
     session.add(entry)
     contact.status, contact.queued_at, contact.category_code = ContactStatus.queued, now, skill
     session.add(contact)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from hotline.auth.permissions import Lawyer, SessionDep, Staff, supervises
@@ -15,6 +15,7 @@ from hotline.contacts import service as contacts
 from hotline.privacy import redact
 from hotline.queue import flows, service
 from hotline.roster.service import RosterError
+from hotline.validation import StrictModel
 
 router = APIRouter(prefix="/api/routing", tags=["routing"])
 
@@ -38,7 +39,7 @@ def _config(request: Request) -> service.Config:
     return service.Config.from_settings(request.app.state.settings)
 
 
-class PresenceIn(BaseModel):
+class PresenceIn(StrictModel):
     state: str
 
 
@@ -62,7 +63,7 @@ async def reject(offer_id: int, request: Request, user: Lawyer) -> dict:
     return {"rejected": offer_id}
 
 
-class WrapupIn(BaseModel):
+class WrapupIn(StrictModel):
     disposition: str = Field(min_length=1, max_length=60)
 
 
@@ -74,7 +75,7 @@ async def wrapup(body: WrapupIn, request: Request, user: Lawyer) -> dict:
     return {"state": next((p["state"] for _, p in events.items if p.get("type") == "presence"), "available")}
 
 
-class TransferIn(BaseModel):
+class TransferIn(StrictModel):
     to_user_id: int
     reason: str = Field(min_length=1, max_length=200)
 
@@ -97,10 +98,18 @@ def callbacks(session: SessionDep, user: Staff) -> list[dict]:
     """The callback list (open and claimed, oldest first); the citizen's words are redacted: the
     list goes to every lawyer, the full text stays in the case record."""
     return [{**cb.model_dump(mode="json"), **_note_and_recording(cb.note), "channel": ct.channel,
-             "case_id": ct.case_id,
+             "case_id": ct.case_id, "phone": _phone_for(cb, user),
              "transcript": [redact(u.text) for u in contacts.transcript(session, ct.id)
                             if u.speaker == "citizen"][-5:]}
             for cb, ct in service.pending_callbacks(session)]
+
+
+def _phone_for(cb: Any, user: Any) -> str:
+    """The number the citizen left: in full to the lawyer who claimed the call back (and
+    supervisors), masked for everyone else on the list."""
+    if not cb.phone:
+        return ""
+    return cb.phone if cb.assigned_to == user.id or supervises(user) else service.masked(cb.phone)
 
 
 def _note_and_recording(note: str) -> dict[str, str | None]:
@@ -121,7 +130,7 @@ async def claim_callback(callback_id: int, request: Request, user: Lawyer) -> di
     return {"claimed": callback_id, "assigned_to": user.id}
 
 
-class CallbackDoneIn(BaseModel):
+class CallbackDoneIn(StrictModel):
     outcome: str = Field(min_length=1, max_length=200)
 
 

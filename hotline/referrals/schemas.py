@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+from hotline.validation import IsoDate, IsoDateTime, StrictModel
 
 ReferralType = Literal["legal_aid", "criminal_defence", "mediation", "justice_bureau", "petitions", "court"]
 LEGAL_AID_TYPES = {"legal_aid", "criminal_defence"}
@@ -39,7 +40,7 @@ CONSENT_METHODS = {"chat": "在线咨询中同意", "phone": "电话中口头同
 PARTY_ROLES = {"applicant": "申请人", "respondent": "被申请人", "other": "其他当事人"}
 
 
-class Party(BaseModel):
+class Party(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["applicant", "respondent", "other"]
@@ -49,16 +50,16 @@ class Party(BaseModel):
     description: str = Field(default="", max_length=200)
 
 
-class Consent(BaseModel):
+class Consent(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     given: bool
     method: Literal["chat", "phone", "written", "in_person"] = "chat"
     note: str = Field(default="", max_length=500)
-    given_at: datetime | None = None
+    given_at: IsoDateTime | None = None
 
 
-class ReferralIn(BaseModel):
+class ReferralIn(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     type: ReferralType
@@ -76,17 +77,17 @@ class ReferralIn(BaseModel):
     note: str = Field(default="", max_length=2000)
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["accept", "reject", "more_info"]
     reason: str = Field(default="", max_length=2000)
     code: str = Field(default="", max_length=60)
     office_reference: str = Field(default="", max_length=60)
-    occurred_at: datetime | None = None
+    occurred_at: IsoDateTime | None = None
 
 
-class OverrideIn(BaseModel):
+class OverrideIn(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     eligible: bool | Literal["needs_review"]
@@ -94,7 +95,7 @@ class OverrideIn(BaseModel):
     reason: str = Field(default="", max_length=2000)
 
 
-class AttachmentIn(BaseModel):
+class AttachmentIn(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     filename: str = Field(min_length=1, max_length=200)
@@ -102,35 +103,35 @@ class AttachmentIn(BaseModel):
     content_base64: str
 
 
-class RecordIn(BaseModel):
+class RecordIn(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     record_type: Literal["application", "registration", "session", "agreement", "termination", "follow_up"]
     title: str = Field(default="", max_length=200)
     note: str = Field(default="", max_length=20000)
-    occurred_at: datetime | None = None
-    agreement_date: date | None = None
+    occurred_at: IsoDateTime | None = None
+    agreement_date: IsoDate | None = None
     attachment: AttachmentIn | None = None
 
 
-class SupplementIn(BaseModel):
+class SupplementIn(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     note: str = Field(default="", max_length=5000)
     application: dict[str, Any] | None = None
 
 
-class WithdrawIn(BaseModel):
+class WithdrawIn(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(default="", max_length=2000)
 
 
-class HardshipIn(BaseModel):
+class HardshipIn(StrictModel):
     model_config = ConfigDict(extra="forbid")
 
     province: str = Field(max_length=20)
-    effective_from: date
+    effective_from: IsoDate
     monthly_income_per_member: float
     basis: str = Field(default="", max_length=300)
     note: str = Field(default="", max_length=500)

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import Session
 
 from hotline.auth.actor import Actor
@@ -16,6 +16,7 @@ from hotline.auth.permissions import Manager, SessionDep, Staff
 from hotline.roster import service
 from hotline.roster.models import Holiday, RosterException, Shift
 from hotline.timeutil import utcnow
+from hotline.validation import StrictModel
 
 router = APIRouter(prefix="/api/routing", tags=["roster"])
 manage = APIRouter(prefix="/api/admin/roster", tags=["roster"])
@@ -38,7 +39,7 @@ def duty(request: Request, session: SessionDep, user: Staff) -> dict:
 
 
 # -- lawyers ----------------------------------------------------------------------------------------
-class LawyerIn(BaseModel):
+class LawyerIn(StrictModel):
     skills: list[str] | None = None
     languages: list[str] | None = None
     chat_capacity: int | None = Field(default=None, ge=1, le=20)
@@ -61,7 +62,7 @@ def update_lawyer(user_id: int, body: LawyerIn, session: SessionDep, user: Manag
 
 
 # -- shifts -----------------------------------------------------------------------------------------
-class ShiftIn(BaseModel):
+class ShiftIn(StrictModel):
     user_id: int
     days: str = "workdays"
     start: str
@@ -96,7 +97,7 @@ def delete_shift(shift_id: int, session: SessionDep, user: Manager) -> dict:
 
 
 # -- exceptions and holidays ------------------------------------------------------------------------
-class ExceptionIn(BaseModel):
+class ExceptionIn(StrictModel):
     user_id: int
     day: str
     kind: str
@@ -128,7 +129,7 @@ def remove_exception(exception_id: int, session: SessionDep, user: Manager) -> d
     return {"deleted": exception_id}
 
 
-class HolidayIn(BaseModel):
+class HolidayIn(StrictModel):
     day: str
     name: str
     is_workday: bool = False

@@ -19,6 +19,7 @@ from hotline.contacts.models import Channel, Contact, ContactStatus
 from hotline.deadlines.service import local_text
 from hotline.policy import service as policy
 from hotline.privacy import redact, redact_value
+from hotline.safety.service import flags as safety_flags, labels as safety_labels
 from hotline.supervision.models import MonitorSession, Whisper
 from hotline.timeutil import as_utc, utcnow
 
@@ -64,7 +65,9 @@ def live_contacts(session: Session, tz: ZoneInfo, now: datetime | None = None) -
                     "category": categories.get(c.category_code, c.category_code or "未分类"),
                     "phase": "talking" if answered else "waiting", "seconds": round((now - since).total_seconds()),
                     "unhelpful": int(unhelpful.get(c.id, 0)), "monitored_by": watching.get(c.id, []),
-                    "preview": redact(preview[0])[:60] if preview else "", "started_local": local_text(c.started_at, tz)})
+                    "preview": redact(preview[0])[:60] if preview else "", "started_local": local_text(c.started_at, tz),
+                    "safety": safety_labels(session, safety_flags(c)), "priority": c.priority or 0})
+    out.sort(key=lambda row: (-row["priority"], row["id"]))  # danger first
     return out
 
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
+from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -30,6 +30,7 @@ from hotline.privacy import redact
 from hotline.supervision import flows, service
 from hotline.timeutil import utcnow
 from hotline.web.staff import staff_page
+from hotline.validation import StrictModel
 
 router = APIRouter(prefix="/api/supervision", tags=["supervision"])
 pages = APIRouter(tags=["pages"])
@@ -95,7 +96,7 @@ def activity(contact_id: int, request: Request, after: int = Query(0, ge=0),
     return service.activity(session, contact_id, _tz(request), after_seq=after)
 
 
-class WhisperBody(BaseModel):
+class WhisperBody(StrictModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=500)
 
@@ -114,7 +115,7 @@ def barge(contact_id: int, session: Session = Depends(get_session, scope="functi
     return {"monitor_id": row.id, "mode": row.mode}
 
 
-class CallJoin(BaseModel):
+class CallJoin(StrictModel):
     model_config = ConfigDict(extra="forbid")
     mode: str = Field(pattern="^(coach|barge)$")
 
@@ -127,7 +128,7 @@ def join_call(contact_id: int, body: CallJoin, request: Request,
     return {"monitor_id": row.id, "mode": row.mode, "participant_call_sid": row.participant_sid}
 
 
-class MessageBody(BaseModel):
+class MessageBody(StrictModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, max_length=4000)
     client_id: str | None = Field(default=None, max_length=64)
@@ -158,7 +159,7 @@ def get_policy(session: Session = Depends(get_session, scope="function"), user: 
     return policy.all_settings(session)
 
 
-class PolicyBody(BaseModel):
+class PolicyBody(StrictModel):
     model_config = ConfigDict(extra="forbid")
     value: StrictBool | StrictInt | StrictFloat
 

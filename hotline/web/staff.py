@@ -22,6 +22,7 @@ NAV = [
     ("/admin/kb", "知识库", {"manager"}),
     ("/admin/roster", "排班", {"manager"}),
     ("/admin/directory", "名录与类别", {"manager"}),
+    ("/admin/safety", "安全预警", {"manager"}),
     ("/inbox", "转介收件箱", {"legal_aid", "mediation"}),
     ("/admin/wechat", "微信公众号", set()),  # admin only
     # supervision (docs/supervision.md)

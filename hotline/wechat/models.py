@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field as PField, field_validator
+from pydantic import ConfigDict, Field as PField, field_validator
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from hotline.database import UTCDateTime
 from hotline.timeutil import utcnow
+from hotline.validation import StrictModel
 
 WINDOW_HOURS = 48  # WeChat accepts customer-service messages within 48 h of the citizen's last message
 
@@ -113,7 +114,7 @@ class CaseAttachment(SQLModel, table=True):
 
 
 # -- API schemas -----------------------------------------------------------------------------------
-class AccountIn(BaseModel):
+class AccountIn(StrictModel):
     """An account as the admin enters it. On update, omitted secrets keep their stored value."""
 
     model_config = ConfigDict(extra="forbid", strict=True)

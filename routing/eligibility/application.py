@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 PROVINCES = [
     "北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省", "江苏省", "浙江省",
@@ -89,10 +89,41 @@ class ApplicationError(ValueError):
                                                    for e in errors) + " (invalid application)")
 
 
-class Applicant(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+# Strict input (issue 18): a `true` is not a household size, `"yes"` is not a boolean, `"30"` is not
+# a number, a date is an ISO string (never a Unix timestamp), money is finite and bounded, and text
+# holds no NUL or lone surrogate.
+STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
-    name: str = Field(default="", max_length=64)
+
+def _iso_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("日期须为 YYYY-MM-DD 格式的字符串")
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("日期格式须为 YYYY-MM-DD") from None
+    if not 1950 <= day.year <= 2100:
+        raise ValueError("日期超出范围（1950 至 2100 年）")
+    return day
+
+
+def _clean_text(value: str) -> str:
+    if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise ValueError("文字含有无效字符")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Text = Annotated[str, AfterValidator(_clean_text)]
+Money = Annotated[float, Field(ge=0, le=1e9)]
+
+
+class Applicant(BaseModel):
+    model_config = STRICT
+
+    name: Text = Field(default="", max_length=64)
     age: int | None = Field(default=None, ge=0, le=150)
     minor: bool | None = None
     elderly: bool | None = None
@@ -116,16 +147,16 @@ class Applicant(BaseModel):
 
 
 class Economy(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     household_size: int | None = Field(default=None, ge=1, le=50)
-    household_monthly_income: float | None = Field(default=None, ge=0)
-    monthly_income_per_member: float | None = Field(default=None, ge=0)
+    household_monthly_income: Money | None = None
+    monthly_income_per_member: Money | None = None
     integrity_pledge: bool = False
 
 
 class CriminalFacts(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     has_defender: bool = False
     vision_hearing_speech_disabled: bool = False
@@ -137,23 +168,23 @@ class CriminalFacts(BaseModel):
 
 
 class Application(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
-    province: str = Field(max_length=20)
-    application_date: date | None = None
-    matter_types: list[str] = []
-    matter_description: str = Field(default="", max_length=2000)
-    other_matter_basis: str = Field(default="", max_length=500)
+    province: Text = Field(max_length=20)
+    application_date: IsoDate | None = None
+    matter_types: list[Text] = []
+    matter_description: Text = Field(default="", max_length=2000)
+    other_matter_basis: Text = Field(default="", max_length=500)
     has_representative: bool = False
     applicant: Applicant = Field(default_factory=Applicant)
     economy: Economy = Field(default_factory=Economy)
-    deadline_date: date | None = None
+    deadline_date: IsoDate | None = None
     deadline_kind: Literal["limitation", "arbitration", "appeal", "reconsideration", "litigation", "other"] | None = None
     preservation_needed: bool = False
     criminal_defence: bool = False
     criminal: CriminalFacts | None = None
-    other_exemption_basis: str = Field(default="", max_length=500)
-    other_review_exemption_basis: str = Field(default="", max_length=500)
+    other_exemption_basis: Text = Field(default="", max_length=500)
+    other_review_exemption_basis: Text = Field(default="", max_length=500)
 
 
 @dataclass(frozen=True)
@@ -205,6 +236,7 @@ _PYDANTIC_MESSAGES = {
     "list_type": "须为列表",
     "model_type": "须为对象",
     "dict_type": "须为对象",
+    "finite_number": "须为有限的数字",
 }
 
 
@@ -216,6 +248,8 @@ def _pydantic_errors(exc: ValidationError) -> list[dict[str, str]]:
     out = []
     for err in exc.errors():
         message = _PYDANTIC_MESSAGES.get(err["type"], "格式不正确")
+        if err["type"] == "value_error":  # our own validators (dates, text) give the Chinese message
+            message = str(err.get("ctx", {}).get("error", "")) or message
         if err["type"] in ("greater_than_equal", "less_than_equal") and "ctx" in err:
             bound = next(iter(err["ctx"].values()))
             message += f"（{'不能小于' if err['type'] == 'greater_than_equal' else '不能大于'} {bound:g}）"

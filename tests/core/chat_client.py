@@ -35,7 +35,7 @@ class ChatClient:
         client_id = client_id or uuid.uuid4().hex
         self.send({"type": "message", "client_id": client_id, "text": text})
         frame = self.recv()
-        while frame["type"] == "utterance":  # replies and routing notices may arrive in between
+        while frame["type"] not in ("ack", "error"):  # replies, routing and queue notices may come first
             frame = self.recv()
         assert frame["type"] == "ack" and frame["client_id"] == client_id, frame
         return frame

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from hotline.contacts.models import Utterance
 from hotline.database import get_engine, session_scope
-from tests.conftest import screenshot
+from tests.conftest import screenshot, agree_to_consent
 
 PHONE = {"width": 390, "height": 844}
 
@@ -18,6 +18,7 @@ def test_citizen_sends_a_message_and_sees_it_acknowledged(live_server, settings,
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}/chat")
+        agree_to_consent(page)
         page.wait_for_selector("#conn-state.ok", timeout=15000)
         page.wait_for_function("document.getElementById('case-ref').textContent.includes('12348-')")
         text = "老板拖欠我三个月工资，一共两万四千块，我该怎么办？"

@@ -4,12 +4,23 @@ from __future__ import annotations
 import threading
 import uuid
 
+import pytest
 from websockets.exceptions import ConnectionClosed
 
+from tests.conftest import LiveServer
 from tests.core.chat_client import ChatClient
 
 
-def test_acknowledged_messages_survive_sigkill(live_server):  # noqa: ANN001
+@pytest.fixture
+def unlimited_server(settings):  # noqa: ANN001, ANN201
+    """The server without chat rate limits: the test streams messages as fast as it can."""
+    server = LiveServer(settings.model_copy(update={"chat_rate_per_socket": 0, "chat_rate_per_address": 0})).start()
+    yield server
+    server.stop()
+
+
+def test_acknowledged_messages_survive_sigkill(unlimited_server):  # noqa: ANN001
+    live_server = unlimited_server
     chat = ChatClient(live_server.ws_url)
     resume = chat.session["resume_token"]
     acked: list[str] = []
@@ -23,7 +34,7 @@ def test_acknowledged_messages_survive_sigkill(live_server):  # noqa: ANN001
             try:
                 chat.send({"type": "message", "client_id": cid, "text": text})
                 frame = chat.recv(timeout=5)
-                while frame["type"] == "utterance":  # the routing notice
+                while frame["type"] not in ("ack", "error"):  # the routing, queue and callback notices
                     frame = chat.recv(timeout=5)
             except (ConnectionClosed, TimeoutError, OSError):
                 sent_after_kill.append(text)

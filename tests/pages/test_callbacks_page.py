@@ -24,7 +24,7 @@ from hotline.database import session_scope
 from hotline.voice import service as voice
 from hotline.queue.models import Callback
 from hotline.roster.models import LawyerProfile, RosterException, Shift
-from tests.conftest import screenshot
+from tests.conftest import screenshot, agree_to_consent
 from tests.pages.conftest import DEMO_PASSWORD, STAFF, PageErrors, login
 
 TZ = ZoneInfo("Asia/Shanghai")  # the settings' HOTLINE_TIMEZONE: roster days are local days
@@ -70,6 +70,7 @@ def test_callback_list_claim_conflict_and_done(hotline, browser) -> None:  # noq
         # -- the citizen writes while nobody is on duty: a callback (留言) --------------------------------
         citizen = citizen_ctx.new_page()
         citizen.goto(f"{hotline.url}/chat")
+        agree_to_consent(citizen)
         citizen.wait_for_selector("#conn-state.ok", timeout=15000)
         citizen.fill("#message", CHAT_WORDS)
         citizen.click("#send")

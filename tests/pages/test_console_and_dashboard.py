@@ -17,7 +17,7 @@ from hotline.audit.models import AuditEntry
 from hotline.cases.models import Case
 from hotline.contacts.models import Contact, SatisfactionRating, Utterance
 from hotline.database import session_scope
-from tests.conftest import SHARED, screenshot
+from tests.conftest import SHARED, screenshot, agree_to_consent
 from tests.pages.conftest import DEMO_PASSWORD, STAFF, PageErrors, login
 
 PHONE = {"width": 390, "height": 844}
@@ -85,6 +85,7 @@ def test_lawyer_answers_with_suggestions_and_manager_sees_figures_change(hotline
         # -- a citizen asks on the chat page --------------------------------------------------------------
         citizen = citizen_ctx.new_page()
         citizen.goto(f"{hotline.url}/chat")
+        agree_to_consent(citizen)
         citizen.wait_for_selector("#conn-state.ok", timeout=15000)
         citizen.fill("#message", "公司拖欠我三个月工资，老板一直不给，我该怎么办？")
         citizen.click("#send")

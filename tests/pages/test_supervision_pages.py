@@ -16,7 +16,7 @@ from hotline.contacts import service as contacts
 from hotline.contacts.models import Contact
 from hotline.database import session_scope
 from hotline.quality.models import Inspection, QualitySample
-from tests.conftest import screenshot
+from tests.conftest import screenshot, agree_to_consent
 from tests.pages.conftest import STAFF, PageErrors, login
 
 PHONE = {"width": 390, "height": 844}
@@ -30,6 +30,7 @@ def test_manager_monitors_whispers_and_barges_into_a_live_chat(hotline, browser)
         citizen = citizen_ctx.new_page()
         citizen_errors = PageErrors(citizen)
         citizen.goto(f"{hotline.url}/chat")
+        agree_to_consent(citizen)
         citizen.wait_for_selector("#case-ref:not(:empty)")
         citizen.fill("#message", "公司拖欠我三个月工资，我的电话是13812345678，怎么办？")
         citizen.click("#send")

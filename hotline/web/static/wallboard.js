@@ -11,8 +11,9 @@
     const body = $('live'); body.replaceChildren();
     if (!d.contacts.length) body.append(h('tr', {}, h('td', { colspan: 10, class: 'empty' }, '当前没有进行中的咨询')));
     for (const c of d.contacts) {
-      body.append(h('tr', { dataset: { contact: c.id } },
-        h('td', {}, '#' + c.id), h('td', {}, c.channel_label), h('td', {}, c.lawyer || '—'),
+      const danger = c.safety && c.safety.length;
+      body.append(h('tr', { dataset: { contact: c.id }, class: danger ? 'safety-row' : '' },
+        h('td', {}, '#' + c.id, danger ? h('span', { class: 'badge danger safety-flag', title: '安全预警' }, '⚠ ' + c.safety.join('、')) : null), h('td', {}, c.channel_label), h('td', {}, c.lawyer || '—'),
         h('td', {}, STATUS[c.status] || c.status),
         h('td', {}, (c.phase === 'waiting' ? '等待 ' : '通话 ') + secs(c.seconds)),
         h('td', {}, c.category),

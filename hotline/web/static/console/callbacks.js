@@ -59,6 +59,7 @@ export function callbackItem(cb) {
     h('div', { class: 'row' }, h('strong', {}, channel), h('span', { class: 'badge' }, kindOf(cb)), callbackStatus(cb),
       h('span', { class: 'grow' }),
       h('time', { class: 'small muted', datetime: cb.created_at, title: '进入回电列表的时间' }, localTime(cb.created_at))),
+    cb.phone ? h('div', { class: 'cb-phone small', 'data-role': 'phone' }, '回电号码：' + cb.phone) : null,
     note ? h('div', { class: 'cb-note small', 'data-role': 'note' }, note) : null,
     lines.length ? h('ul', { class: 'cb-lines small', 'aria-label': '市民最近的发言（已隐去个人信息）' },
       lines.map((t) => h('li', {}, t))) : null,

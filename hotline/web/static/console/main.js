@@ -66,7 +66,7 @@ for (const b of document.querySelectorAll('.presence button')) {
 export function showOffer(ev) {
   S.offer = ev;
   $('offer-channel').textContent = window.Channels.long(ev.channel);
-  $('offer-category').textContent = categoryName(ev.category);
+  $('offer-category').textContent = categoryName(ev.category) + (ev.safety && ev.safety.length ? ' · ⚠ ' + ev.safety.join('、') : '');
   $('offer-preview').textContent = ev.preview || '（市民尚未描述问题）';
   const deadline = Date.now() + (ev.timeout_s || 20) * 1000;
   const tick = () => {
@@ -129,6 +129,7 @@ export function renderContacts() {
       onclick: () => select(c.id), onkeydown: (e) => { if (e.key === 'Enter') select(c.id); } },
       h('div', { class: 'row' }, h('strong', {}, (i + 1) + '. ' + window.Channels.label(c.channel)),
         h('span', { class: 'badge' }, c.category_name || categoryName(c.category)),
+        c.safety && c.safety.length ? h('span', { class: 'badge danger safety-flag', title: '安全预警' }, '⚠ ' + c.safety.join('、')) : null,
         c.status === 'ended' || c.ended_at ? h('span', { class: 'badge warn' }, '已结束') : null,
         c.unread ? h('span', { class: 'unread', title: '有新消息' }) : null),
       h('div', { class: 'small muted' }, c.case_reference || ''),
@@ -230,6 +231,7 @@ export function onEvent(ev) {
       break;
     }
     case 'partial': setPartial(ev); break;
+    case 'safety': { const c = S.contacts.get(ev.contact_id); if (c) { c.safety = ev.labels; renderContacts(); } break; }
     case 'suggestions': {
       const have = S.suggestions.get(ev.contact_id);
       if (!have || ev.batch >= have.batch) S.suggestions.set(ev.contact_id, ev);
