@@ -10,9 +10,11 @@ from hotline.database import session_scope
 from hotline.queue import service as routing
 from hotline.queue.models import Offer
 from hotline.roster.models import LawyerProfile
+from tests.conftest import agree_to_consent
 from tests.pages.conftest import STAFF, PageErrors, login
 
 PHONE = {"width": 390, "height": 844}
+
 
 
 def answered_chat(hotline, words: list[str], category: str = "labour") -> tuple[int, int]:  # noqa: ANN001
@@ -40,6 +42,7 @@ def citizen_asks(browser, hotline, text: str):  # noqa: ANN001, ANN201
     page = ctx.new_page()
     page.goto(f"{hotline.url}/chat")
     page.wait_for_selector("#conn-state.ok", timeout=15000)
+    agree_to_consent(page)
     page.fill("#message", text)
     page.click("#send")
     page.locator("li.msg.citizen .status", has_text="已送达").wait_for(timeout=15000)

@@ -147,7 +147,7 @@ export function clearCurrent() {
 }
 export async function select(id) {
   const c = S.contacts.get(id); if (!c) return;
-  if (S.current !== id) { stashDraft(); stashSearch(); S.current = id; restoreDraft(); restoreSearch(); }
+  if (S.current !== id) { stashDraft(); stashSearch(); S.current = id; restoreDraft(); restoreSearch(); renderSuggestions(); }
   c.unread = false;
   renderContacts(); renderHead();
   const ended = c.status === 'ended' || !!c.ended_at;

@@ -99,9 +99,15 @@ $('search-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const q = $('search-input').value.trim(); if (!q) return;
   const url = '/api/console/search?q=' + encodeURIComponent(q) + (S.current ? '&contact_id=' + S.current : '');
+  const asked = S.current;
   const out = await attempt(() => api('GET', url));
   if (!out) return;
-  S.searchHits = { query: q, confident: out.confident, items: out.hits };
+  const hits = { query: q, confident: out.confident, items: out.hits };
+  if (S.current !== asked) {  // the lawyer moved to another chat meanwhile: the hits stay with the one searched
+    if (asked != null) S.searches.set(asked, { q, hits });
+    return;
+  }
+  S.searchHits = hits;
   $('search-clear').classList.remove('hidden');
   renderSuggestions();
 });
