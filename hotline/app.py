@@ -68,7 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hotline.auth.throttle import router as throttle_router
     from hotline.auth.views import router as auth_router
     from hotline.cases.views import audit_router, router as cases_router
-    from hotline.chat.views import router as chat_router, start_presence, stop_presence
+    from hotline.chat.presence import start_presence, stop_presence
+    from hotline.chat.views import router as chat_router
     from hotline.contacts import flows as contact_flows
     from hotline.contacts.views import router as contacts_router
 
