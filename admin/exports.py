@@ -54,6 +54,18 @@ def _local(at: datetime | None, tz: ZoneInfo) -> str:
     return at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if at else ""
 
 
+def _seconds(value: float | None) -> int | None:
+    """Durations in whole seconds (the figures are measured to the microsecond)."""
+    return None if value is None else int(round(value))
+
+
+def _figure(key: str, value: Any) -> Any:
+    """A report figure for the sheet: durations (`*_s`) in whole seconds, rates to 4 places."""
+    if isinstance(value, float):
+        return _seconds(value) if key.endswith("_s") else round(value, 4)
+    return value
+
+
 def _result(f: analytics.ContactFacts, th: analytics.Thresholds) -> str:
     if f.answered:
         return "answered"
@@ -78,8 +90,8 @@ def contacts_csv(session: Session, start: datetime, end: datetime, tz: ZoneInfo,
     for f in facts:
         rows.append([f.contact_id, refs.get(f.contact_id, ""), CHANNEL_LABELS.get(f.channel, f.channel),
                      categories.get(f.skill, f.skill), _local(f.enqueued_at, tz), _local(f.answered_at, tz),
-                     f.queue_wait_s if f.answered else f.abandon_wait_s, RESULT_LABELS[_result(f, th)],
-                     names.get(f.handler, "") if f.handler else "", f.talk_s, f.wrapup_s, redact(f.disposition),
+                     _seconds(f.queue_wait_s if f.answered else f.abandon_wait_s), RESULT_LABELS[_result(f, th)],
+                     names.get(f.handler, "") if f.handler else "", _seconds(f.talk_s), _seconds(f.wrapup_s), redact(f.disposition),
                      len(f.transfers), f.score, redact(comments.get(f.contact_id, "") or "")])
     return _csv(rows)
 
@@ -102,12 +114,13 @@ LAWYER_COLUMNS = [("name", "律师"), ("offers", "分配"), ("accepted", "接听
 
 def service_levels_csv(report: dict[str, Any]) -> str:
     sl = report["service_levels"]
-    rows: list[list[Any]] = [["统计区间", report["range"]["start"], report["range"]["end"], report["range"]["timezone"]],
+    rng = report["range"]  # the local calendar days asked for (inclusive), in the hotline's zone
+    rows: list[list[Any]] = [["统计区间", rng.get("start_day", rng["start"]), rng.get("end_day", rng["end"]), rng["timezone"]],
                              [], ["指标", "数值"]]
     default = analytics.Thresholds()
     seconds = {"sl": f"{float(sl.get('service_level_s', default.service_level_s)):g}",
                "short": f"{float(sl.get('short_abandon_s', default.short_abandon_s)):g}"}
-    rows += [[label.format(**seconds), sl.get(key)] for key, label in SL_ROWS]
+    rows += [[label.format(**seconds), _figure(key, sl.get(key))] for key, label in SL_ROWS]
     rows += [[], [label for _, label in LAWYER_COLUMNS]]
-    rows += [[r.get(key) for key, _ in LAWYER_COLUMNS] for r in report["per_lawyer"]]
+    rows += [[_figure(key, r.get(key)) for key, _ in LAWYER_COLUMNS] for r in report["per_lawyer"]]
     return _csv(rows)

@@ -41,7 +41,10 @@ def _day(value: str | None, default: date, name: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise HTTPException(status_code=422, detail=f"日期格式应为 YYYY-MM-DD: {name}={value!r} (bad date)") from exc
+        raise HTTPException(status_code=422, detail=f"{DAY_LABELS.get(name, name)}格式应为 YYYY-MM-DD：{value!r}") from exc
+
+
+DAY_LABELS = {"start": "开始日期", "end": "结束日期"}
 
 
 class Range:
@@ -57,9 +60,9 @@ class Range:
         self.end_day = _day(end, today, "end")
         self.start_day = _day(start, self.end_day - timedelta(days=6), "start")
         if self.start_day > self.end_day:
-            raise HTTPException(status_code=422, detail="开始日期不能晚于结束日期 (start after end)")
+            raise HTTPException(status_code=422, detail="开始日期不能晚于结束日期")
         if (self.end_day - self.start_day).days > 366:
-            raise HTTPException(status_code=422, detail="统计区间不能超过一年 (range over a year)")
+            raise HTTPException(status_code=422, detail="统计区间不能超过一年")
         self.start, self.end = analytics.local_range(self.start_day, self.end_day, self.tz)
         self.thresholds = analytics.Thresholds(service_level_s=sl, short_abandon_s=short)
         self.granularity = granularity
@@ -98,6 +101,7 @@ def export_contacts(session: SessionDep, rng: Range = Depends(),
 def export_service_levels(session: SessionDep, rng: Range = Depends(),
                           user: StaffUser = Depends(manager)) -> Response:
     data = analytics.report(session, rng.start, rng.end, rng.tz, rng.thresholds, rng.granularity)
+    data["range"].update({"start_day": rng.start_day.isoformat(), "end_day": rng.end_day.isoformat()})
     audit.record(session, action="export.service_levels", actor=Actor.of(user), entity="export",
                  data={"start": rng.start_day.isoformat(), "end": rng.end_day.isoformat()})
     return _csv_response(exports.service_levels_csv(data), f"12348-service-levels-{rng.filename}.csv")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from hotline.audit import service as audit
 from hotline.cases.models import OPEN_STATUSES, STATUS_LABELS, TRANSITIONS, Case, CaseStatus, CaseUpdate
+from hotline.config import get_settings
 from hotline.directory.service import get_category
 from hotline.revisions import service as revisions_service
 from hotline.revisions.models import Revision
@@ -47,7 +49,9 @@ def open_case(session: Session, *, citizen_id: int, actor: str, received_at: dat
     case.deadline_at = _deadline(session, case)
     session.add(case)
     session.flush()
-    case.reference = f"12348-{case.received_at:%Y%m%d}-{case.id:06d}"
+    # the date part is the hotline's calendar day (a contact at 00:36 Beijing time is that day's)
+    local_day = case.received_at.astimezone(ZoneInfo(get_settings().timezone))
+    case.reference = f"12348-{local_day:%Y%m%d}-{case.id:06d}"
     session.add(case)
     audit.record(session, action="case.opened", actor=actor, entity="case", entity_id=case.id, case_id=case.id,
                  contact_id=contact_id, after=snapshot(case), occurred_at=case.received_at)

@@ -3,6 +3,7 @@ event dates, 限时办结 deadlines and the overdue list, role checks."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -166,7 +167,8 @@ def test_backfilled_case_keeps_its_event_date(live_server, settings, staff_users
     case = r.json()
     assert datetime.fromisoformat(case["received_at"]) == came_in  # the event date, not today
     assert datetime.fromisoformat(case["created_at"]) > came_in + timedelta(days=1)
-    assert case["reference"].startswith(f"12348-{came_in:%Y%m%d}-")
+    local_day = came_in.astimezone(ZoneInfo(settings.timezone))  # the hotline's day (issue 19, item 15)
+    assert case["reference"].startswith(f"12348-{local_day:%Y%m%d}-")
     assert case["status"] == "in_progress" and case["owner_id"] is not None  # 首问负责: whoever took it
     detail = lawyer.get(f"/api/cases/{case['id']}").json()
     entry = [e for e in detail["log"] if e["action"] == "case.backfilled"][0]

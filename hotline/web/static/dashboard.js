@@ -5,7 +5,8 @@
   const { h, api, attempt, pct, secs, num, localDate, labelOf } = window.Staff;
   const $ = (id) => document.getElementById(id);
   const STATE_LABELS = { available: '空闲', busy: '忙碌', wrapup: '话后整理', break: '小休', offline: '离线' };
-  const PLOT = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
+  // locale: the zh-CN dictionary of /static/vendor/plotly-locale-zh-cn.js (toolbar, dates in Chinese)
+  const PLOT = { displaylogo: false, responsive: true, locale: 'zh-CN', modeBarButtonsToRemove: ['lasso2d', 'select2d', 'sendChartToCloud'] };  // no upload to Plotly Cloud
   const FONT = { family: '"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif', size: 12 };
   let categories = {};
   let referralMeta = {};  // labels of referral types and statuses (GET /api/referrals/meta)
@@ -47,7 +48,7 @@
       box.append(h('div', { class: 'kpi', id: 'kpi-' + key, dataset: { value: raw === null || raw === undefined ? '' : String(raw) } },
         h('div', { class: 'label' }, label), h('div', { class: 'value' }, value(sl)), h('div', { class: 'sub' }, sub(sl))));
     }
-    $('kpi-note').textContent = '统计口径：进入队列的联系（不含 ' + sl.short_abandon_s + ' 秒内放弃的短时放弃）；详见 docs/pages.md。';
+    $('kpi-note').textContent = '统计口径：进入队列的联系（不含 ' + sl.short_abandon_s + ' 秒内放弃的短时放弃）。';
   }
   function slRow(label, s) {
     return h('tr', {}, h('td', {}, label), h('td', { class: 'num' }, s.offered), h('td', { class: 'num' }, s.answered),
@@ -61,6 +62,14 @@
     return Object.assign({ font: FONT, margin: { l: 45, r: 15, t: 10, b: 55 }, barmode: 'stack', legend: { orientation: 'h', y: -0.25 },
       paper_bgcolor: 'rgba(0,0,0,0)', plot_bgcolor: 'rgba(0,0,0,0)' }, extra || {});
   }
+  // A count axis (contacts, lawyers, referrals): whole-number ticks only, from zero, a step of
+  // 1, 2, 5, 10, 20, ... so that there are at most about eight ticks.
+  function countAxis(values, extra) {
+    const max = Math.max(1, ...values.filter((x) => Number.isFinite(x)));
+    let step = 1;
+    for (let i = 0; max / step > 8; i++) step *= [2, 2.5, 2][i % 3];
+    return Object.assign({ rangemode: 'tozero', tickformat: 'd', tick0: 0, dtick: Math.max(1, Math.round(step)) }, extra || {});
+  }
   function emptyNote(traces) {
     const any = traces.some((t) => (t.y || []).some((v) => v) || (t.z || []).some((row) => row.some((v) => v)));
     return any ? [] : [{ text: '所选区间暂无数据', showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5, font: { size: 15, color: '#6b7785' } }];
@@ -73,10 +82,10 @@
     const xTitle = { hour: '小时', day: '日期', week: '周（起始日）' }[v.granularity];
     let traces = barTraces(v.labels, v.by_channel);
     if (!traces.length) traces = [{ type: 'bar', name: '合计', x: v.labels, y: v.total }];
-    Plotly.react('chart-channel', traces, layout({ xaxis: { title: { text: xTitle } }, yaxis: { title: { text: '联系数' }, rangemode: 'tozero' }, annotations: emptyNote(traces) }), PLOT);
+    Plotly.react('chart-channel', traces, layout({ xaxis: { title: { text: xTitle } }, yaxis: countAxis(v.total, { title: { text: '联系数' } }), annotations: emptyNote(traces) }), PLOT);
     let ctraces = barTraces(v.labels, v.by_category);
     if (!ctraces.length) ctraces = [{ type: 'bar', name: '合计', x: v.labels, y: v.total }];
-    Plotly.react('chart-category', ctraces, layout({ xaxis: { title: { text: xTitle } }, yaxis: { title: { text: '联系数' }, rangemode: 'tozero' }, annotations: emptyNote(ctraces) }), PLOT);
+    Plotly.react('chart-category', ctraces, layout({ xaxis: { title: { text: xTitle } }, yaxis: countAxis(v.total, { title: { text: '联系数' } }), annotations: emptyNote(ctraces) }), PLOT);
     const p = r.peak;
     const heat = [{ type: 'heatmap', z: p.average, x: p.hours.map((x) => x + '时'), y: p.weekdays, colorscale: 'Reds', hovertemplate: '%{y} %{x}：平均 %{z} 个<extra></extra>' }];
     Plotly.react('chart-peak', heat, layout({ margin: { l: 45, r: 10, t: 10, b: 40 }, yaxis: { autorange: 'reversed' }, annotations: emptyNote(heat) }), PLOT);
@@ -89,7 +98,7 @@
     ];
     Plotly.react('chart-staffing', st, layout({ barmode: 'group', margin: { l: 45, r: 50, t: 10, b: 55 }, xaxis: { title: { text: '小时（本地时间）' }, dtick: 2 },
       yaxis: { title: { text: '日均呼入' }, rangemode: 'tozero' },
-      yaxis2: { title: { text: '在岗律师' }, overlaying: 'y', side: 'right', rangemode: 'tozero' } }), PLOT);
+      yaxis2: countAxis(rostered, { title: { text: '在岗律师（人）' }, overlaying: 'y', side: 'right' }) }), PLOT);
     $('peak-top').textContent = p.top_hours.length ? '高峰：' + p.top_hours.map((x) => x + ':00').join('、') : '';
     const ref = r.referrals;
     const types = Object.keys(ref.matrix || {});
@@ -97,7 +106,8 @@
     const rt = statuses.map((s) => ({ type: 'bar', name: labelOf(referralMeta.statuses, s),
       x: types.map((t) => labelOf(referralMeta.types, t)), y: types.map((t) => ref.matrix[t][s] || 0) }));
     const hidden = { visible: false };
-    Plotly.react('chart-referrals', rt, layout(Object.assign({ margin: { l: 35, r: 10, t: 10, b: 40 }, annotations: ref.available ? emptyNote(rt) :
+    const refTotals = types.map((t) => Object.values(ref.matrix[t]).reduce((a, n) => a + n, 0));
+    Plotly.react('chart-referrals', rt, layout(Object.assign({ margin: { l: 35, r: 10, t: 10, b: 40 }, yaxis: countAxis(refTotals), annotations: ref.available ? emptyNote(rt) :
       [{ text: '转介模块未启用', showarrow: false, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5 }] }, rt.length ? {} : { xaxis: hidden, yaxis: hidden })), PLOT);
   }
 

@@ -32,7 +32,9 @@
   function detailText(data, status) {
     if (!data) return '请求失败 (' + status + ')';
     const d = data.detail;
-    if (typeof d === 'string') return d;
+    // the API's messages may end in a parenthesised English hint for developers ("... (not your
+    // contact)"): staff see the Chinese sentence only
+    if (typeof d === 'string') return d.replace(/\s*\([A-Za-z][\x20-\x7e]*\)\s*$/, '') || d;
     if (Array.isArray(d)) return '输入有误：' + d.map((e) => (e.loc || []).slice(1).join('.') + ' ' + (e.msg || '')).join('；');
     return '请求失败 (' + status + ')';
   }
