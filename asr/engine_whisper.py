@@ -291,13 +291,22 @@ class WhisperStream:
                 self.speculations["wasted"] += 1
             self._speculative = (self._key(tentative), self._decode_final(tentative))
             return []
-        if partials and self.partial_due():
-            seg = self.segmenter.open_segment
-            self._partial_seg, self._partial_at = seg.index, seg.audio.size
-            result = self.engine.decode_segment(seg, final=False, context=self.context)
-            if result.text and result.text != self._last_partial:
-                self._last_partial = result.text
-                return [result]
+        if partials:
+            return self.partial()
+        return []
+
+    def partial(self) -> list[Result]:
+        """The cheap re-decode of the utterance still being spoken, if it has grown enough since
+        the last one (the worker also calls this ahead of finals when a stream's partials have
+        been starved too long); [] when due not or when the text did not change."""
+        if not self.partial_due():
+            return []
+        seg = self.segmenter.open_segment
+        self._partial_seg, self._partial_at = seg.index, seg.audio.size
+        result = self.engine.decode_segment(seg, final=False, context=self.context)
+        if result.text and result.text != self._last_partial:
+            self._last_partial = result.text
+            return [result]
         return []
 
     def finish(self) -> list[Result]:

@@ -10,9 +10,11 @@ Messages out (on the pool's shared outbox):
 
 Scheduling inside the worker: audio is taken in as soon as it arrives (cheap: resampling and
 VAD; Vosk decodes here), then one unit of heavy work runs at a time: finished utterances
-first, oldest stream first; partial re-decodes only when no final is waiting, the stream
-whose last partial is oldest first. So finals keep their latency under load and partials
-thin out gracefully.
+first, oldest stream first; partial re-decodes when no final is waiting, the stream whose
+last partial is oldest first. So finals keep their latency under load and partials thin out
+gracefully - but never to nothing: a stream whose open utterance has had no partial for
+`PARTIAL_MAX_GAP_S` gets one turn ahead of the finals (a greedy decode, a fraction of a
+final's cost), so the console's live line keeps moving on a busy recogniser.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ import numpy as np
 log = logging.getLogger("asr.worker")
 
 PROGRESS_EVERY_S = 0.5
+PARTIAL_MAX_GAP_S = 3.0  # a speaking stream's partials may wait behind finals at most this long
 
 
 class _Live:
@@ -124,6 +127,16 @@ def run(index: int, engine_name: str, model: str, options: dict[str, Any], inbox
         finishing = [sid for sid, live in streams.items() if live.finishing]
         finals = [sid for sid, live in streams.items() if not live.finishing and live.stream.has_final_work()]
         if finals:
+            now = time.monotonic()
+            starved = [sid for sid, live in streams.items()
+                       if not live.finishing and hasattr(live.stream, "partial") and live.stream.partial_due()
+                       and now - live.last_partial >= PARTIAL_MAX_GAP_S]
+            if starved:  # one partial turn ahead of the finals (see the module's docstring)
+                sid = min(starved, key=lambda s: streams[s].last_partial)
+                streams[sid].last_partial = now
+                current.append(sid)
+                send_results(sid, streams[sid].stream.partial())
+                return True
             # closed utterances before speculative decodes of paused ones, then the oldest stream
             sid = min(finals, key=lambda s: (0 if getattr(streams[s].stream, "finals", None) else 1, streams[s].opened))
             current.append(sid)
