@@ -44,6 +44,13 @@ def backlog(session: Session, *, resolved: bool = False, limit: int = 200) -> li
         Case, Case.id == Contact.case_id, isouter=True)
     query = query.where(BacklogItem.resolved_at.is_not(None) if resolved else BacklogItem.resolved_at.is_(None))
     rows = session.execute(query.order_by(BacklogItem.id.desc()).limit(limit)).all()
+    # one entry per chat (issue 19): a chat that asked three times is listed once, newest first,
+    # with the ids of all its items (resolving one resolves them all, see `_resolve`)
+    per_chat: dict[int, list[int]] = {}
+    for item, _, _ in rows:
+        if item.contact_id is not None:
+            per_chat.setdefault(item.contact_id, []).append(item.id)
+    rows = [r for r in rows if r[0].contact_id is None or per_chat[r[0].contact_id][0] == r[0].id]
     same = Counter(item.question for item, _, _ in rows)
     out = []
     for item, case_id, reference in rows:
@@ -59,20 +66,27 @@ def backlog(session: Session, *, resolved: bool = False, limit: int = 200) -> li
                     "reason_label": REASON_LABELS.get(item.reason, item.reason),
                     "created_at": item.created_at.isoformat(), "resolved_faq_id": item.resolved_faq_id,
                     "resolved_at": item.resolved_at.isoformat() if item.resolved_at else None,
-                    "same_question": same[item.question], "shown": shown})
+                    "same_question": same[item.question], "shown": shown,
+                    "chat_items": per_chat.get(item.contact_id, [item.id]) if item.contact_id is not None else [item.id]})
     return out
 
 
 def _resolve(session: Session, ids: list[int], value: str) -> list[int]:
-    done = []
+    """Resolve the items and the other open items of the same chats (one question per chat)."""
+    done: list[int] = []
     for item_id in ids:
         item = session.get(BacklogItem, item_id)
         if item is None:
             raise LookupError(f"待补充问题不存在: {item_id}")
-        if item.resolved_at is None:
-            item.resolved_at, item.resolved_faq_id = utcnow(), value
-            session.add(item)
-            done.append(item_id)
+        same_chat = [item]
+        if item.contact_id is not None:
+            same_chat = list(session.execute(select(BacklogItem).where(
+                BacklogItem.contact_id == item.contact_id, BacklogItem.resolved_at.is_(None))).scalars()) or [item]
+        for row in same_chat:
+            if row.resolved_at is None and row.id not in done:
+                row.resolved_at, row.resolved_faq_id = utcnow(), value
+                session.add(row)
+                done.append(row.id)
     return done
 
 

@@ -133,7 +133,8 @@ class Settings(BaseSettings):
                      # supervision (docs/supervision.md)
                      "hotline.deadlines.views,hotline.followup.views,hotline.quality.views,hotline.supervision.views,"
                      "admin.staffing_views,"
-                     "hotline.safety.views")  # the citizen's safety rules (issue 19)
+                     "hotline.safety.views,"  # the citizen's safety rules (issue 19)
+                     "hotline.auth.accounts")  # staff accounts for the administrator (issue 19)
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -25,6 +25,7 @@ NAV = [
     ("/admin/safety", "安全预警", {"manager"}),
     ("/inbox", "转介收件箱", {"legal_aid", "mediation"}),
     ("/admin/wechat", "微信公众号", set()),  # admin only
+    ("/admin/users", "账号管理", set()),  # admin only
     # supervision (docs/supervision.md)
     ("/supervision", "督查墙", {"manager"}),
     ("/quality", "质检", {"manager", "lawyer"}),
